@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs what wsss needs (Debian packages, torch==2.11.0 from PyPI), configures and builds.
+# Safe to run again: it installs only what is missing and rebuilds only what changed.
+#   scripts/setup.sh [cmake build targets...]     (default: everything)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TORCH_VERSION=2.11.0
+DEBIAN_PACKAGES=(g++ cmake ninja-build ccache pkg-config libopencv-dev libyaml-cpp-dev libpng-dev catch2)
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+missing=()
+for package in "${DEBIAN_PACKAGES[@]}"; do
+  dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+PYTHON=${PYTHON:-python3}
+if ! "$PYTHON" -c "import torch, sys; sys.exit(0 if torch.__version__.split('+')[0] == '$TORCH_VERSION' else 1)" 2>/dev/null; then
+  echo "setup: installing torch==$TORCH_VERSION from PyPI (LibTorch with CUDA 13.0)"
+  "$PYTHON" -m pip install --quiet "torch==$TORCH_VERSION"
+fi
+
+BUILD_DIR=${WSSS_BUILD_DIR:-build}
+if [ ! -f "$BUILD_DIR/build.ninja" ]; then
+  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+fi
+if (($#)); then
+  cmake --build "$BUILD_DIR" -j"${WSSS_JOBS:-2}" --target "$@"
+else
+  cmake --build "$BUILD_DIR" -j"${WSSS_JOBS:-2}"
+fi

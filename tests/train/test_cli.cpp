@@ -1,0 +1,135 @@
+// The `wsss` binary end to end: command dispatch, help, config printing and errors, and the
+// toy-data -> data-check round trip a newcomer runs first.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "test_helpers.h"
+
+namespace fs = std::filesystem;
+using Catch::Contains;
+using wsss::test::readText;
+using wsss::test::runWsss;
+using wsss::test::TempDir;
+using wsss::test::writeText;
+
+namespace {
+
+std::string quoted(const fs::path& path) { return "'" + path.string() + "'"; }
+
+// A config file pointing at `root`, written into `folder`.
+fs::path writeExperiment(const fs::path& folder, const fs::path& root) {
+  writeText(folder / "base.yaml", "seed: 3\ndata:\n  workers: 1\n  augment:\n    crop_size: 64\n");
+  writeText(folder / "experiment.yaml", "base: base.yaml\ndata:\n  root: " + root.string() + "\n");
+  return folder / "experiment.yaml";
+}
+
+}  // namespace
+
+TEST_CASE("wsss lists its commands and each command has --help", "[cli]") {
+  const auto overview = runWsss("--help");
+  CHECK(overview.exitCode == 0);
+  for (const char* command : {"toy-data", "data-check", "config"}) {
+    CHECK_THAT(overview.output, Contains(command));
+    const auto help = runWsss(std::string(command) + " --help");
+    CHECK(help.exitCode == 0);
+    CHECK_THAT(help.output, Contains(std::string("usage: wsss ") + command));
+  }
+  CHECK_THAT(runWsss("config --help").output, Contains("data.train_split"));
+  CHECK_THAT(runWsss("toy-data --help").output, Contains("--out DIR"));
+}
+
+TEST_CASE("wsss rejects unknown commands, flags and stray words", "[cli]") {
+  const auto unknown = runWsss("trian");
+  CHECK(unknown.exitCode == 2);
+  CHECK_THAT(unknown.output, Contains("unknown command 'trian'"));
+  CHECK_THAT(unknown.output, Contains("data-check"));
+
+  const auto badFlag = runWsss("config --confg x.yaml");
+  CHECK(badFlag.exitCode == 1);
+  CHECK_THAT(badFlag.output, Contains("unknown option --confg"));
+  CHECK_THAT(badFlag.output, Contains("--config"));
+
+  const auto noConfig = runWsss("config");
+  CHECK(noConfig.exitCode == 1);
+  CHECK_THAT(noConfig.output, Contains("missing --config FILE"));
+
+  const auto overridesOnToyData = runWsss("toy-data --out /tmp/x seed=1");
+  CHECK(overridesOnToyData.exitCode == 1);
+  CHECK_THAT(overridesOnToyData.output, Contains("takes no config overrides"));
+
+  const auto badNumber = runWsss("toy-data --out /tmp/x --train many");
+  CHECK(badNumber.exitCode == 1);
+  CHECK_THAT(badNumber.output, Contains("--train: expected an integer, got 'many'"));
+}
+
+TEST_CASE("wsss config prints the effective config with bases and overrides", "[cli]") {
+  TempDir dir("cli_config");
+  const fs::path experiment = writeExperiment(dir.path(), "/data/voc");
+  const auto result = runWsss("config --config " + quoted(experiment) +
+                              " train.iterations=77 data.augment.scale_range=[0.5,1.5]");
+  REQUIRE(result.exitCode == 0);
+  CHECK_THAT(result.output, Contains("seed: 3"));
+  CHECK_THAT(result.output, Contains("root: /data/voc"));
+  CHECK_THAT(result.output, Contains("iterations: 77"));
+  CHECK_THAT(result.output, Contains("crop_size: 64"));
+
+  // What `config` prints loads back to the same effective config.
+  writeText(dir / "printed.yaml", result.output);
+  const auto again = runWsss("config --config " + quoted(dir / "printed.yaml"));
+  REQUIRE(again.exitCode == 0);
+  CHECK(again.output == result.output);
+}
+
+TEST_CASE("wsss config names bad keys, values and files", "[cli]") {
+  TempDir dir("cli_errors");
+  const fs::path experiment = writeExperiment(dir.path(), "/data/voc");
+
+  const auto typo = runWsss("config --config " + quoted(experiment) + " data.rooot=/x");
+  CHECK(typo.exitCode == 1);
+  CHECK_THAT(typo.output, Contains("data.rooot"));
+  CHECK_THAT(typo.output, Contains("did you mean data.root?"));
+
+  const auto wrongType = runWsss("config --config " + quoted(experiment) + " train.iterations=abc");
+  CHECK(wrongType.exitCode == 1);
+  CHECK_THAT(wrongType.output, Contains("train.iterations"));
+
+  const auto wrongChoice = runWsss("config --config " + quoted(experiment) + " device=tpu");
+  CHECK(wrongChoice.exitCode == 1);
+  CHECK_THAT(wrongChoice.output, Contains("cuda"));
+
+  const auto missing = runWsss("config --config " + quoted(dir / "nowhere.yaml"));
+  CHECK(missing.exitCode == 1);
+  CHECK_THAT(missing.output, Contains("nowhere.yaml"));
+}
+
+TEST_CASE("toy-data writes a dataset that data-check finds clean, and faults make it fail",
+          "[cli][toy]") {
+  TempDir dir("cli_toy");
+  const fs::path root = dir / "toy";
+  const auto made = runWsss("toy-data --out " + quoted(root) + " --train 6 --val 3 --seed 1");
+  REQUIRE(made.exitCode == 0);
+  CHECK_THAT(made.output, Contains("6 training and 3 validation images"));
+  const fs::path experiment = writeExperiment(dir.path(), root);
+
+  const fs::path workDir = dir / "run";
+  const auto clean = runWsss("data-check --config " + quoted(experiment) +
+                             " data.saliency=true data.points=true --work-dir " + quoted(workDir));
+  INFO(clean.output);
+  CHECK(clean.exitCode == 0);
+  CHECK(fs::exists(workDir / "config.yaml"));
+  CHECK(fs::exists(workDir / "data_check.txt"));
+  CHECK_THAT(readText(workDir / "config.yaml"), Contains("saliency: true"));
+
+  // Truncate one training image: data-check names it and exits non-zero.
+  std::string firstId;
+  std::ifstream(root / "ImageSets/Segmentation/train_aug.txt") >> firstId;
+  const fs::path image = root / "JPEGImages" / (firstId + ".jpg");
+  const std::string bytes = readText(image);
+  writeText(image, bytes.substr(0, bytes.size() / 2));
+  const auto broken = runWsss("data-check --config " + quoted(experiment));
+  CHECK(broken.exitCode == 1);
+  CHECK_THAT(broken.output, Contains(firstId));
+  CHECK_THAT(broken.output, Contains("unreadable_image"));
+}

@@ -1,0 +1,11 @@
+#pragma once
+// Every subcommand of `wsss`, each defined in its own file. The list of them is in cli.cpp.
+#include "train/command_line.h"
+
+namespace wsss {
+
+Command toyDataCommand();
+Command dataCheckCommand();
+Command configCommand();
+
+}  // namespace wsss
