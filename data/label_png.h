@@ -21,7 +21,9 @@ const Palette& vocPalette();
 // wsss::Error naming the file for a missing, truncated or undecodable file.
 cv::Mat readLabelPng(const std::string& path);
 
-// Writes CV_8UC1 class indices as a palette PNG (VOC colours by default), atomically.
+// Writes CV_8UC1 class indices as a palette PNG (VOC colours by default), atomically: to
+// `<path>.tmp`, then renamed. A palette shorter than 256 entries is padded with the VOC colours,
+// so 255 still shows as void. Parent folders are created.
 void writeLabelPng(const std::string& path, const cv::Mat& labels,
                    const Palette& palette = vocPalette());
 

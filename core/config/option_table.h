@@ -12,8 +12,12 @@
 //     }
 //   };
 // and a parent nests it with table.section("data", data, "dataset and augmentation").
+// The table keeps pointers to the members, so it must not outlive the struct it describes.
+#include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,7 +25,7 @@
 
 namespace wsss {
 
-// One leaf of the table: its dotted path, help text, how to read and write it, and checks.
+// One leaf of the table: its dotted path, help text, where its value lives, and checks.
 class OptionField {
  public:
   enum class Kind { Bool, Int, Float, String, Choice, IntList, FloatList, StringList };
@@ -31,26 +35,35 @@ class OptionField {
   // Range checks on numbers (and on every element of a number list).
   OptionField& atLeast(double lowest);
   OptionField& atMost(double highest);
-  // Lists: required length range; strings: must not be empty.
-  OptionField& length(size_t minimum, size_t maximum);
+  // Lists: the number of elements must lie in [minimum, maximum].
+  OptionField& length(size_t minimum, size_t maximum = std::numeric_limits<size_t>::max());
+  // Strings: must not be empty; lists: must hold at least one element.
   OptionField& nonEmpty();
-  // Any other rule: returns an empty string when the value is fine, else what is wrong.
+  // Any other rule, run after every value is loaded (so it may look at other members):
+  // returns an empty string when the value is fine, else what is wrong.
   OptionField& rule(std::function<std::string()> check);
 
   const std::string& path() const { return path_; }
   const std::string& help() const { return help_; }
   Kind kind() const { return kind_; }
   const std::vector<std::string>& choices() const { return choices_; }
+  bool isList() const;
 
-  // Parses one YAML scalar or sequence given as text (already extracted by the loader).
-  // Returns an error message (empty when fine).
+  // Checks the current value against every constraint; empty when fine, else the problems
+  // joined with "; ".
   std::string validate() const;
+  // "int", "list of floats", "auto|cpu|cuda", ...: for help listings.
   std::string typeName() const;
-  std::string valueText() const;  // the current value as YAML flow text
+  // The constraints in words (">= 0, length 2"), empty when there are none.
+  std::string constraintText() const;
+  // The current value as YAML flow text that loads back to the same value.
+  std::string valueText() const;
 
  private:
   friend class OptionTable;
   friend struct OptionFieldAccess;
+  void requireKind(const char* check, std::initializer_list<Kind> kinds) const;
+
   std::string path_;
   Kind kind_;
   std::string help_;
@@ -70,33 +83,34 @@ class OptionTable {
   OptionField& field(const std::string& key, int64_t& value, const std::string& help);
   OptionField& field(const std::string& key, double& value, const std::string& help);
   OptionField& field(const std::string& key, std::string& value, const std::string& help);
-  OptionField& field(const std::string& key, std::vector<int64_t>& value,
-                     const std::string& help);
-  OptionField& field(const std::string& key, std::vector<double>& value,
-                     const std::string& help);
+  OptionField& field(const std::string& key, std::vector<int64_t>& value, const std::string& help);
+  OptionField& field(const std::string& key, std::vector<double>& value, const std::string& help);
   OptionField& field(const std::string& key, std::vector<std::string>& value,
                      const std::string& help);
   // A string restricted to a fixed set of names; a wrong name lists the allowed ones.
-  OptionField& choice(const std::string& key, std::string& value,
-                      std::vector<std::string> allowed, const std::string& help);
+  OptionField& choice(const std::string& key, std::string& value, std::vector<std::string> allowed,
+                      const std::string& help);
 
   // Nests another options struct (anything with describe(OptionTable&)) under `key`.
   template <class Options>
   void section(const std::string& key, Options& options, const std::string& help) {
-    sectionHelp_.emplace_back(join(key), help);
-    prefix_.push_back(key);
+    beginSection(key, help);
     options.describe(*this);
-    prefix_.pop_back();
+    endSection();
   }
 
+  // Fields in declaration order; a section's fields are contiguous.
   const std::vector<std::unique_ptr<OptionField>>& fields() const { return fields_; }
-  const std::vector<std::pair<std::string, std::string>>& sections() const {
-    return sectionHelp_;
-  }
+  // (dotted path, help) of every section in declaration order.
+  const std::vector<std::pair<std::string, std::string>>& sections() const { return sectionHelp_; }
   const OptionField* find(const std::string& path) const;
+  bool isSection(const std::string& path) const;
 
  private:
   std::string join(const std::string& key) const;
+  void checkNewKey(const std::string& key) const;
+  void beginSection(const std::string& key, const std::string& help);
+  void endSection();
   OptionField& add(const std::string& key, OptionField::Kind kind, const std::string& help,
                    void* target);
 

@@ -1,0 +1,194 @@
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <opencv2/imgcodecs.hpp>
+#include <string>
+#include <vector>
+
+#include "data/data_check.h"
+#include "data/label_png.h"
+#include "test_helpers.h"
+
+namespace fs = std::filesystem;
+using wsss::ProblemKind;
+using wsss::test::TempDir;
+using wsss::test::writeText;
+
+namespace {
+
+constexpr int kWidth = 32;
+constexpr int kHeight = 24;
+
+// A VOC folder where every image starts intact (image, mask, XML, saliency map, a click)
+// and single files are then broken on purpose.
+class CheckedVoc {
+ public:
+  CheckedVoc() : dir_("data_check") {}
+  fs::path root() const { return dir_.path(); }
+  fs::path imageFile(const std::string& id) const { return root() / "JPEGImages" / (id + ".jpg"); }
+  fs::path maskFile(const std::string& id) const {
+    return root() / "SegmentationClassAug" / (id + ".png");
+  }
+  fs::path xmlFile(const std::string& id) const { return root() / "Annotations" / (id + ".xml"); }
+  fs::path saliencyFile(const std::string& id) const {
+    return root() / "SALImages" / (id + ".png");
+  }
+
+  void addIntact(const std::string& id, uint8_t objectClass = 12) {
+    fs::create_directories(imageFile(id).parent_path());
+    fs::create_directories(saliencyFile(id).parent_path());
+    REQUIRE(cv::imwrite(imageFile(id).string(),
+                        cv::Mat(kHeight, kWidth, CV_8UC3, cv::Scalar(20, 120, 220))));
+    writeMask(id, objectClass, kWidth, kHeight);
+    writeXml(id, {"horse"});
+    REQUIRE(
+        cv::imwrite(saliencyFile(id).string(), cv::Mat(kHeight, kWidth, CV_8UC1, cv::Scalar(128))));
+    points_ += std::string(points_.empty() ? "" : ",\n") + "\"" + id +
+               "\": [{\"x\": 4, \"y\": 5, \"rank\": 1, \"cls\": 13}]";
+  }
+
+  void writeMask(const std::string& id, uint8_t objectClass, int width, int height) const {
+    cv::Mat labels(height, width, CV_8UC1, cv::Scalar(0));
+    labels(cv::Rect(2, 2, 6, 6)).setTo(objectClass);
+    wsss::writeLabelPng(maskFile(id).string(), labels);
+  }
+
+  void writeXml(const std::string& id, const std::vector<std::string>& objects) const {
+    std::string text = "<annotation><filename>" + id + ".jpg</filename>";
+    for (const auto& name : objects) text += "<object><name>" + name + "</name></object>";
+    writeText(xmlFile(id), text + "</annotation>\n");
+  }
+
+  void addPoint(const std::string& id, double x, double y, int cls) {
+    points_ += ",\n\"" + id + "\": [{\"x\": " + std::to_string(x) +
+               ", \"y\": " + std::to_string(y) + ", \"rank\": 1, \"cls\": " + std::to_string(cls) +
+               "}]";
+  }
+
+  void split(const std::string& name, const std::vector<std::string>& ids) const {
+    std::string text;
+    for (const auto& id : ids) text += id + "\n";
+    writeText(root() / "ImageSets" / "Segmentation" / (name + ".txt"), text);
+  }
+
+  wsss::DataOptions options() const {
+    writeText(root() / "points.json", "{\n" + points_ + "\n}\n");
+    wsss::DataOptions options;
+    options.root = root().string();
+    options.labelSource = "xml";
+    options.saliency = true;
+    options.points = true;
+    options.workers = 3;
+    return options;
+  }
+
+ private:
+  TempDir dir_;
+  std::string points_;
+};
+
+void truncate(const fs::path& file) {
+  const std::string bytes = wsss::test::readText(file);
+  writeText(file, bytes.substr(0, bytes.size() / 2));
+}
+
+}  // namespace
+
+TEST_CASE("data-check on an intact dataset is clean", "[data_check]") {
+  CheckedVoc voc;
+  for (const char* id : {"a", "b", "c"}) voc.addIntact(id);
+  voc.split("train", {"a", "b"});
+  voc.split("val", {"b", "c"});
+  const wsss::DataCheckReport report = wsss::checkDataset(voc.options(), {"train", "val"});
+  CHECK(report.clean());
+  CHECK(report.totalProblems() == 0);
+  REQUIRE(report.imagesPerSplit.size() == 2);
+  CHECK(report.imagesPerSplit[0] == std::pair<std::string, size_t>{"train", 2});
+  CHECK(report.imagesPerSplit[1] == std::pair<std::string, size_t>{"val", 2});
+  CHECK(report.imagesChecked == 3);  // b is read once
+  const std::string text = wsss::formatDataCheckReport(report);
+  CHECK(text.find("train: 2 images") != std::string::npos);
+  CHECK(text.find("clean: no problems in 3 images") != std::string::npos);
+}
+
+TEST_CASE("data-check reports one planted fault of each kind", "[data_check]") {
+  CheckedVoc voc;
+  const std::vector<std::string> ids = {"ok",        "no_image",      "bad_image",   "no_mask",
+                                        "bad_mask",  "wrong_size",    "mask_value",  "xml_name",
+                                        "point_cls", "point_outside", "no_saliency", "bad_saliency",
+                                        "no_xml",    "empty_xml",     "twice"};
+  for (const auto& id : ids) voc.addIntact(id);
+
+  fs::remove(voc.imageFile("no_image"));
+  truncate(voc.imageFile("bad_image"));
+  fs::remove(voc.maskFile("no_mask"));
+  truncate(voc.maskFile("bad_mask"));
+  voc.writeMask("wrong_size", 12, kWidth + 1, kHeight);
+  voc.writeMask("mask_value", 40, kWidth, kHeight);
+  voc.writeXml("xml_name", {"horse", "dragon"});
+  voc.addPoint("point_cls", 3, 3, 33);
+  voc.addPoint("point_outside", 3, kHeight + 4, 13);
+  fs::remove(voc.saliencyFile("no_saliency"));
+  truncate(voc.saliencyFile("bad_saliency"));
+  fs::remove(voc.xmlFile("no_xml"));
+  voc.writeXml("empty_xml", {});
+
+  std::vector<std::string> train = ids;
+  train.push_back("twice");
+  voc.split("train", train);
+  voc.split("val", {"ok"});
+
+  const wsss::DataCheckReport report =
+      wsss::checkDataset(voc.options(), {"train", "val", "missing"});
+  CHECK_FALSE(report.clean());
+  CHECK(report.imagesChecked == ids.size());
+
+  using Ids = std::vector<std::string>;
+  CHECK(report.ids(ProblemKind::MissingSplit) == Ids{"missing"});
+  CHECK(report.ids(ProblemKind::DuplicateId) == Ids{"twice"});
+  CHECK(report.ids(ProblemKind::MissingImage) == Ids{"no_image"});
+  CHECK(report.ids(ProblemKind::UnreadableImage) == Ids{"bad_image"});
+  CHECK(report.ids(ProblemKind::MissingMask) == Ids{"no_mask"});
+  CHECK(report.ids(ProblemKind::UnreadableMask) == Ids{"bad_mask"});
+  CHECK(report.ids(ProblemKind::SizeMismatch) == Ids{"wrong_size"});
+  CHECK(report.ids(ProblemKind::LabelOutOfRange) == Ids{"mask_value", "xml_name", "point_cls"});
+  CHECK(report.ids(ProblemKind::PointOutsideImage) == Ids{"point_outside"});
+  CHECK(report.ids(ProblemKind::MissingSaliency) == Ids{"no_saliency"});
+  CHECK(report.ids(ProblemKind::UnreadableSaliency) == Ids{"bad_saliency"});
+  CHECK(report.ids(ProblemKind::MissingAnnotation) == Ids{"no_xml"});
+  CHECK(report.ids(ProblemKind::NoLabels) == Ids{"empty_xml"});
+  CHECK(report.count(ProblemKind::LabelOutOfRange) == 3);
+  CHECK(report.count(ProblemKind::UnreadableAnnotation) == 0);
+  CHECK(report.problems.size() == 13);
+  CHECK(report.totalProblems() == 15);
+
+  const auto& mismatch = report.problems.at(ProblemKind::SizeMismatch).front();
+  CHECK(mismatch.file == voc.maskFile("wrong_size").string());
+  CHECK(mismatch.detail.find("33x24") != std::string::npos);
+  CHECK(report.problems.at(ProblemKind::UnreadableImage).front().file ==
+        voc.imageFile("bad_image").string());
+
+  const std::string text = wsss::formatDataCheckReport(report);
+  CHECK(text.find("missing: 0 images") != std::string::npos);
+  CHECK(text.find("label_out_of_range: 3 (mask_value, xml_name, point_cls)") != std::string::npos);
+  CHECK(text.find("missing_image: 1 (no_image)") != std::string::npos);
+  CHECK(text.find("NOT clean: 15 problems") != std::string::npos);
+  CHECK(text.find("clean: no problems") == std::string::npos);
+}
+
+TEST_CASE("data-check lists the first 20 ids of a kind", "[data_check]") {
+  CheckedVoc voc;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 25; ++i) ids.push_back("ghost" + std::to_string(100 + i));
+  voc.split("test", ids);
+  wsss::DataOptions options = voc.options();
+  options.saliency = false;
+  options.points = false;
+  options.labelSource = "auto";
+  const wsss::DataCheckReport report = wsss::checkDataset(options, {"test"});
+  CHECK(report.count(ProblemKind::MissingImage) == 25);
+  CHECK(report.problems.size() == 1);  // image-only split: no mask or label problems
+  const std::string text = wsss::formatDataCheckReport(report);
+  CHECK(text.find("missing_image: 25 (ghost100, ghost101") != std::string::npos);
+  CHECK(text.find("ghost119, and 5 more)") != std::string::npos);
+  CHECK(text.find("ghost120") == std::string::npos);
+}
