@@ -24,8 +24,7 @@ void writeFileAtomically(const std::string& path, const std::string& contents) {
   WSSS_CHECK(descriptor >= 0, "cannot write ", temporary, ": ", std::strerror(errno));
   size_t written = 0;
   while (written < contents.size()) {
-    const ssize_t count =
-        ::write(descriptor, contents.data() + written, contents.size() - written);
+    const ssize_t count = ::write(descriptor, contents.data() + written, contents.size() - written);
     if (count < 0 && errno == EINTR) continue;
     if (count <= 0) {
       const std::string reason = std::strerror(errno);

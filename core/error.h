@@ -25,11 +25,11 @@ std::string concat(Parts&&... parts) {
 }  // namespace wsss
 
 // WSSS_CHECK(condition, "message parts", value, ...) throws wsss::Error with the parts joined.
-#define WSSS_CHECK(condition, ...)                                  \
-  do {                                                              \
-    if (!(condition)) {                                             \
-      throw ::wsss::Error(::wsss::detail::concat(__VA_ARGS__));     \
-    }                                                               \
+#define WSSS_CHECK(condition, ...)                              \
+  do {                                                          \
+    if (!(condition)) {                                         \
+      throw ::wsss::Error(::wsss::detail::concat(__VA_ARGS__)); \
+    }                                                           \
   } while (false)
 
 #define WSSS_FAIL(...) throw ::wsss::Error(::wsss::detail::concat(__VA_ARGS__))

@@ -1,10 +1,10 @@
 // The heavy headers every translation unit would otherwise parse again.
 #pragma once
 #include <torch/torch.h>
-#include <opencv2/core.hpp>
 
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <opencv2/core.hpp>
 #include <string>
 #include <vector>

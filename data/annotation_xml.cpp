@@ -1,18 +1,12 @@
 #include "data/annotation_xml.h"
 
 #include "core/error.h"
+#include "core/text.h"
 #include "data/image_io.h"
 
 namespace wsss {
 
 namespace {
-
-std::string trim(const std::string& text) {
-  const char* space = " \t\r\n";
-  const size_t first = text.find_first_not_of(space);
-  if (first == std::string::npos) return "";
-  return text.substr(first, text.find_last_not_of(space) - first + 1);
-}
 
 std::string decodeEntities(const std::string& text) {
   static const std::pair<const char*, char> kEntities[] = {

@@ -1,9 +1,8 @@
 #include "data/augment.h"
 
-#include <opencv2/imgproc.hpp>
-
 #include <algorithm>
 #include <cmath>
+#include <opencv2/imgproc.hpp>
 #include <utility>
 
 #include "core/error.h"

@@ -4,10 +4,9 @@
 // saliency (bilinear) and the points follow every geometric step; docs/loader.md gives the
 // conventions. All randomness comes from the caller's generator, so a sample's result depends
 // only on that generator's seed.
-#include <opencv2/core.hpp>
-
 #include <array>
 #include <cstdint>
+#include <opencv2/core.hpp>
 #include <random>
 #include <string>
 #include <vector>

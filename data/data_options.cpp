@@ -9,9 +9,7 @@ void ColorJitterOptions::describe(OptionTable& table) {
   table.field("contrast", contrast, "contrast factor drawn from [1-c, 1+c]").atLeast(0);
   table.field("saturation", saturation, "saturation factor drawn from [1-s, 1+s]").atLeast(0);
   table.field("hue", hue, "hue shift drawn from [-h, h] of a full turn").atLeast(0).atMost(0.5);
-  table.field("probability", probability, "chance that an image is jittered")
-      .atLeast(0)
-      .atMost(1);
+  table.field("probability", probability, "chance that an image is jittered").atLeast(0).atMost(1);
 }
 
 void AugmentOptions::describe(OptionTable& table) {
@@ -28,8 +26,9 @@ void AugmentOptions::describe(OptionTable& table) {
   table.field("color_jitter", colorJitter, "random colour jitter on the image");
   table.section("jitter", jitter, "colour jitter strengths");
   table.field("mean", mean, "RGB mean subtracted after scaling pixels to [0, 1]").length(3, 3);
-  table.field("std", std, "RGB standard deviation divided after the mean").length(3, 3).atLeast(
-      1e-6);
+  table.field("std", std, "RGB standard deviation divided after the mean")
+      .length(3, 3)
+      .atLeast(1e-6);
 }
 
 void DataOptions::describe(OptionTable& table) {

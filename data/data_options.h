@@ -12,13 +12,13 @@ struct ColorJitterOptions {
   double brightness = 0.3;  // factor drawn from [1 - b, 1 + b]
   double contrast = 0.3;
   double saturation = 0.3;
-  double hue = 0.0;         // shift in [-h, h] of a full turn, h <= 0.5
+  double hue = 0.0;  // shift in [-h, h] of a full turn, h <= 0.5
   double probability = 0.8;
   void describe(OptionTable& table);
 };
 
 struct AugmentOptions {
-  std::vector<double> scaleRange = {0.5, 2.0};  // random rescale factor range (of the short side / base size)
+  std::vector<double> scaleRange = {0.5, 2.0};  // random rescale factor on both image sides
   int64_t cropSize = 320;                       // square crop side in pixels
   bool flip = true;                             // random horizontal flip
   bool colorJitter = true;
@@ -29,18 +29,18 @@ struct AugmentOptions {
 };
 
 struct DataOptions {
-  std::string root = "datasets/toy";            // folder holding JPEGImages, ImageSets, ...
+  std::string root = "datasets/toy";  // folder holding JPEGImages, ImageSets, ...
   std::string trainSplit = "train_aug";
   std::string valSplit = "val";
-  std::vector<std::string> classes;             // empty: <root>/classes.txt, else the 20 VOC classes
-  std::string labelSource = "auto";             // auto | xml | mask
+  std::vector<std::string> classes;  // empty: <root>/classes.txt, else the 20 VOC classes
+  std::string labelSource = "auto";  // auto | xml | mask
   std::vector<std::string> maskDirs = {"SegmentationClassAug", "SegmentationClass"};
-  bool saliency = false;                        // load SALImages/<id>.png
-  bool points = false;                          // load clicks from pointsFile
-  std::string pointsFile = "points.json";       // relative to root unless absolute
-  std::string onError = "raise";                // raise | skip
+  bool saliency = false;                   // load SALImages/<id>.png
+  bool points = false;                     // load clicks from pointsFile
+  std::string pointsFile = "points.json";  // relative to root unless absolute
+  std::string onError = "raise";           // raise | skip
   int64_t workers = 2;
-  int64_t prefetch = 4;                         // batches queued ahead per loader
+  int64_t prefetch = 4;  // batches queued ahead per loader
   AugmentOptions augment;
   void describe(OptionTable& table);
 };

@@ -2,10 +2,9 @@
 // Label masks as PNG files. VOC's SegmentationClass masks are palette (indexed) PNGs whose
 // pixel values are the class indices; SegmentationClassAug masks are plain 8-bit grey PNGs.
 // OpenCV expands palettes to colours, so palette files are read and written with libpng.
-#include <opencv2/core.hpp>
-
 #include <array>
 #include <cstdint>
+#include <opencv2/core.hpp>
 #include <string>
 #include <vector>
 

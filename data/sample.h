@@ -1,9 +1,8 @@
 #pragma once
 // One image and everything known about it, as read from disk and carried through
 // augmentation. cv::Mat stays inside data/; batches leave as tensors (see batch.h).
-#include <opencv2/core.hpp>
-
 #include <cstdint>
+#include <opencv2/core.hpp>
 #include <string>
 #include <vector>
 
@@ -23,8 +22,8 @@ struct Sample {
   cv::Mat image;     // CV_8UC3, RGB order
   cv::Mat mask;      // CV_8UC1 class indices (0 = background, 1..C, 255 = void); empty if none
   cv::Mat saliency;  // CV_8UC1 grey 0..255; empty unless saliency is switched on
-  std::vector<Point> points;       // empty unless points are switched on
-  std::vector<uint8_t> labels;     // size C: 1 where foreground class c (mask value c+1) is present
+  std::vector<Point> points;    // empty unless points are switched on
+  std::vector<uint8_t> labels;  // size C: 1 where foreground class c (mask value c+1) is present
 };
 
 }  // namespace wsss

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "core/text.h"
 
 namespace wsss {
 
@@ -14,13 +15,6 @@ namespace fs = std::filesystem;
 
 // Mask values 1..C must stay below 255, the void value.
 constexpr size_t kMaxClasses = 254;
-
-std::string trim(const std::string& text) {
-  const char* space = " \t\r\n";
-  const size_t first = text.find_first_not_of(space);
-  if (first == std::string::npos) return "";
-  return text.substr(first, text.find_last_not_of(space) - first + 1);
-}
 
 std::vector<std::string> readClassesFile(const fs::path& file) {
   std::ifstream in(file);

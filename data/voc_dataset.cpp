@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/text.h"
 #include "data/annotation_xml.h"
 #include "data/image_io.h"
 #include "data/label_png.h"
@@ -24,13 +25,6 @@ constexpr uint8_t kVoidValue = 255;
 bool fileExists(const std::string& path) {
   std::error_code error;
   return fs::is_regular_file(path, error);
-}
-
-std::string trim(const std::string& text) {
-  const char* space = " \t\r\n";
-  const size_t first = text.find_first_not_of(space);
-  if (first == std::string::npos) return "";
-  return text.substr(first, text.find_last_not_of(space) - first + 1);
 }
 
 std::string sizeText(const cv::Mat& image) {

@@ -1,6 +1,8 @@
 #include "test_helpers.h"
 
+#include <sys/wait.h>
 #include <torch/torch.h>
+#include <unistd.h>
 
 #include <array>
 #include <atomic>
@@ -8,8 +10,6 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
-#include <sys/wait.h>
-#include <unistd.h>
 
 namespace wsss::test {
 

@@ -43,13 +43,14 @@ void printProgramHelp(std::ostream& out) {
 void printCommandHelp(const Command& command, std::ostream& out) {
   out << "usage: " << usageLine(command) << "\n\n" << command.summary << "\n\noptions:\n";
   for (const FlagSpec& flag : command.flags) {
-    const std::string name = "--" + flag.name + (flag.valueName.empty() ? "" : " " + flag.valueName);
+    const std::string name =
+        "--" + flag.name + (flag.valueName.empty() ? "" : " " + flag.valueName);
     out << "  " << std::left << std::setw(18) << name << flag.help << "\n";
   }
-  out << "  " << std::left << std::setw(18) << "--help" << "this text\n";
+  out << "  " << std::left << std::setw(18) << "--help"
+      << "this text\n";
   if (command.acceptsOverrides) {
-    out << "\nconfig keys (set in the YAML file or as key.sub=value):\n"
-        << experimentOptionsHelp();
+    out << "\nconfig keys (set in the YAML file or as key.sub=value):\n" << experimentOptionsHelp();
   }
 }
 

@@ -12,6 +12,7 @@
 
 #include "core/config/string_distance.h"
 #include "core/config/yaml_field.h"
+#include "core/text.h"
 
 namespace wsss {
 
@@ -34,12 +35,6 @@ std::string parentOf(const std::string& path) {
 std::string lastComponent(const std::string& path) {
   const size_t dot = path.rfind('.');
   return dot == std::string::npos ? path : path.substr(dot + 1);
-}
-
-std::string trim(const std::string& text) {
-  const size_t first = text.find_first_not_of(" \t");
-  if (first == std::string::npos) return "";
-  return text.substr(first, text.find_last_not_of(" \t") - first + 1);
 }
 
 // Applies YAML documents and overrides to a table in order, so that a later source wins,

@@ -1,7 +1,6 @@
 #include <catch2/catch.hpp>
-#include <opencv2/core.hpp>
-
 #include <cmath>
+#include <opencv2/core.hpp>
 #include <random>
 #include <set>
 #include <utility>

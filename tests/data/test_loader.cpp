@@ -1,12 +1,11 @@
-#include <catch2/catch.hpp>
-#include <opencv2/core.hpp>
-
 #include <algorithm>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cmath>
 #include <iostream>
 #include <memory>
+#include <opencv2/core.hpp>
 #include <optional>
 #include <set>
 #include <sstream>

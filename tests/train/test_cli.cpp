@@ -1,7 +1,6 @@
 // The `wsss` binary end to end: command dispatch, help, config printing and errors, and the
 // toy-data -> data-check round trip a newcomer runs first.
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <fstream>
 

@@ -4,7 +4,6 @@
 
 #include "core/atomic_file.h"
 #include "core/config/config_loader.h"
-#include "core/config/option_table.h"
 #include "core/error.h"
 
 namespace wsss {
@@ -33,11 +32,6 @@ std::string writeRunConfig(const std::string& workDir, const ExperimentConfig& c
   return path;
 }
 
-std::string experimentOptionsHelp() {
-  ExperimentConfig defaults;
-  OptionTable table;
-  defaults.describe(table);
-  return describeOptions(table);
-}
+std::string experimentOptionsHelp() { return describeConfig<ExperimentConfig>(); }
 
 }  // namespace wsss

@@ -10,10 +10,11 @@ Command toyDataCommand() {
   Command command;
   command.name = "toy-data";
   command.summary = "write a synthetic dataset in the PASCAL VOC 2012 layout";
-  command.flags = {{"out", "DIR", "destination folder (required)"},
-                   {"train", "N", "training images (train_aug; default 200)"},
-                   {"val", "M", "validation images (default 60)"},
-                   {"seed", "S", "generator seed (default 0): the same seed writes the same files"}};
+  command.flags = {
+      {"out", "DIR", "destination folder (required)"},
+      {"train", "N", "training images (train_aug; default 200)"},
+      {"val", "M", "validation images (default 60)"},
+      {"seed", "S", "generator seed (default 0): the same seed writes the same files"}};
   command.run = [](const ParsedArguments& arguments) {
     WSSS_CHECK(arguments.has("out"), "missing --out DIR: where to write the dataset");
     ToyDatasetOptions options;
