@@ -15,7 +15,7 @@ namespace {
 
 // The one place where commands are listed, in the order `wsss --help` shows them.
 std::vector<Command> knownCommands() {
-  return {toyDataCommand(), dataCheckCommand(), configCommand()};
+  return {toyDataCommand(), dataCheckCommand(), configCommand(), benchCommand()};
 }
 
 std::string usageLine(const Command& command) {

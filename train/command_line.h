@@ -45,7 +45,7 @@ struct Command {
   std::function<int(const ParsedArguments&)> run;
 };
 
-// The flags every config-driven command shares: --config FILE and --work-dir DIR.
+// The flags every config-driven command shares, in this order: --config FILE, --work-dir DIR.
 std::vector<FlagSpec> configFlags();
 
 }  // namespace wsss

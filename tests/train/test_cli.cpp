@@ -29,7 +29,7 @@ fs::path writeExperiment(const fs::path& folder, const fs::path& root) {
 TEST_CASE("wsss lists its commands and each command has --help", "[cli]") {
   const auto overview = runWsss("--help");
   CHECK(overview.exitCode == 0);
-  for (const char* command : {"toy-data", "data-check", "config"}) {
+  for (const char* command : {"toy-data", "data-check", "config", "bench"}) {
     CHECK_THAT(overview.output, Contains(command));
     const auto help = runWsss(std::string(command) + " --help");
     CHECK(help.exitCode == 0);
@@ -131,4 +131,18 @@ TEST_CASE("toy-data writes a dataset that data-check finds clean, and faults mak
   CHECK(broken.exitCode == 1);
   CHECK_THAT(broken.output, Contains(firstId));
   CHECK_THAT(broken.output, Contains("unreadable_image"));
+}
+
+TEST_CASE("bench times the loader with each number of workers", "[cli][toy]") {
+  TempDir dir("cli_bench");
+  const fs::path root = dir / "toy";
+  REQUIRE(runWsss("toy-data --out " + quoted(root) + " --train 8 --val 2").exitCode == 0);
+  const fs::path experiment = writeExperiment(dir.path(), root);
+  const auto bench = runWsss("bench --config " + quoted(experiment) +
+                             " --batches 2 train.batch_size=2 data.workers=2");
+  INFO(bench.output);
+  REQUIRE(bench.exitCode == 0);
+  CHECK_THAT(bench.output, Contains("images/s"));
+  CHECK_THAT(bench.output, Contains("1.00x"));
+  CHECK_THAT(bench.output, Contains("\n       2 "));
 }

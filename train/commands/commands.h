@@ -7,5 +7,6 @@ namespace wsss {
 Command toyDataCommand();
 Command dataCheckCommand();
 Command configCommand();
+Command benchCommand();
 
 }  // namespace wsss

@@ -13,6 +13,7 @@ Command dataCheckCommand() {
   command.name = "data-check";
   command.summary = "check every image of the configured splits; exit 0 only when clean";
   command.flags = configFlags();
+  command.flags[1].help = "also write config.yaml and the report (data_check.txt) here";
   command.flags.push_back(
       {"split", "NAME", "check only this split (default: data.train_split and data.val_split)"});
   command.acceptsOverrides = true;

@@ -1,0 +1,63 @@
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include "core/error.h"
+#include "data/data_loader.h"
+#include "data/voc_dataset.h"
+#include "train/commands/commands.h"
+#include "train/commands/experiment_setup.h"
+
+namespace wsss {
+
+namespace {
+
+// Images per second of the training loader (read, augment, collate) with `workers` threads,
+// over `batches` batches after one batch of warm-up.
+double loaderThroughput(const std::shared_ptr<const VocDataset>& dataset,
+                        const ExperimentConfig& config, int64_t workers, int64_t batches) {
+  LoaderOptions options = loaderOptionsFor(config.data, config.train.batchSize, true,
+                                           static_cast<uint64_t>(config.seed));
+  options.workers = workers;
+  DataLoader loader(dataset, options);
+  loader.next();
+  const auto start = std::chrono::steady_clock::now();
+  int64_t images = 0;
+  for (int64_t batch = 0; batch < batches; ++batch) images += loader.next()->size();
+  const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+  return static_cast<double>(images) / elapsed.count();
+}
+
+}  // namespace
+
+Command benchCommand() {
+  Command command;
+  command.name = "bench";
+  command.summary = "measure the training loader's images/s with 0..data.workers threads";
+  command.flags = {configFlags().front(),
+                   {"batches", "N", "batches timed per setting (default 20)"}};
+  command.acceptsOverrides = true;
+  command.run = [](const ParsedArguments& arguments) {
+    const ExperimentConfig config = loadExperiment(arguments);
+    const int64_t batches = arguments.integer("batches", 20);
+    WSSS_CHECK(batches >= 1, "--batches: need at least 1, got ", batches);
+    const auto dataset = std::make_shared<const VocDataset>(config.data, config.data.trainSplit);
+    std::printf("loader on %s/%s: batch %lld, crop %lld, %lld batches per setting\n",
+                config.data.root.c_str(), config.data.trainSplit.c_str(),
+                static_cast<long long>(config.train.batchSize),
+                static_cast<long long>(config.data.augment.cropSize),
+                static_cast<long long>(batches));
+    std::printf("%8s %12s %10s\n", "workers", "images/s", "vs 0");
+    double baseline = 0;
+    for (int64_t workers = 0; workers <= config.data.workers; ++workers) {
+      const double rate = loaderThroughput(dataset, config, workers, batches);
+      if (workers == 0) baseline = rate;
+      std::printf("%8lld %12.1f %9.2fx\n", static_cast<long long>(workers), rate, rate / baseline);
+    }
+    return 0;
+  };
+  return command;
+}
+
+}  // namespace wsss
