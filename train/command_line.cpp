@@ -80,9 +80,8 @@ ParsedArguments parseArguments(const std::vector<FlagSpec>& flags,
   return parsed;
 }
 
-std::vector<FlagSpec> configFlags() {
-  return {{"config", "FILE", "experiment YAML file (configs/...)"},
-          {"work-dir", "DIR", "run folder (default: runs/<config name>)"}};
-}
+FlagSpec configFlag() { return {"config", "FILE", "experiment YAML file (configs/...)"}; }
+
+FlagSpec workDirFlag(const std::string& help) { return {"work-dir", "DIR", help}; }
 
 }  // namespace wsss

@@ -45,7 +45,9 @@ struct Command {
   std::function<int(const ParsedArguments&)> run;
 };
 
-// The flags every config-driven command shares, in this order: --config FILE, --work-dir DIR.
-std::vector<FlagSpec> configFlags();
+// The flags config-driven commands share: --config FILE, and --work-dir DIR with what the
+// command writes there.
+FlagSpec configFlag();
+FlagSpec workDirFlag(const std::string& help);
 
 }  // namespace wsss

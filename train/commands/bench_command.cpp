@@ -35,8 +35,7 @@ Command benchCommand() {
   Command command;
   command.name = "bench";
   command.summary = "measure the training loader's images/s with 0..data.workers threads";
-  command.flags = {configFlags().front(),
-                   {"batches", "N", "batches timed per setting (default 20)"}};
+  command.flags = {configFlag(), {"batches", "N", "batches timed per setting (default 20)"}};
   command.acceptsOverrides = true;
   command.run = [](const ParsedArguments& arguments) {
     const ExperimentConfig config = loadExperiment(arguments);

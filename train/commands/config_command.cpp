@@ -9,7 +9,7 @@ Command configCommand() {
   Command command;
   command.name = "config";
   command.summary = "print the effective config (defaults < YAML with bases < overrides)";
-  command.flags = configFlags();
+  command.flags = {configFlag()};
   command.acceptsOverrides = true;
   command.run = [](const ParsedArguments& arguments) {
     std::cout << experimentYaml(loadExperiment(arguments));

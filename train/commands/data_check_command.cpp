@@ -12,10 +12,10 @@ Command dataCheckCommand() {
   Command command;
   command.name = "data-check";
   command.summary = "check every image of the configured splits; exit 0 only when clean";
-  command.flags = configFlags();
-  command.flags[1].help = "also write config.yaml and the report (data_check.txt) here";
-  command.flags.push_back(
-      {"split", "NAME", "check only this split (default: data.train_split and data.val_split)"});
+  command.flags = {
+      configFlag(),
+      workDirFlag("also write config.yaml and the report (data_check.txt) here"),
+      {"split", "NAME", "check only this split (default: data.train_split and data.val_split)"}};
   command.acceptsOverrides = true;
   command.run = [](const ParsedArguments& arguments) {
     const ExperimentConfig config = loadExperiment(arguments);

@@ -19,13 +19,6 @@ std::string experimentYaml(const ExperimentConfig& config) {
   return configToYaml(copy);
 }
 
-std::string workDirFor(const ParsedArguments& arguments) {
-  if (arguments.has("work-dir")) return arguments.text("work-dir");
-  return (std::filesystem::path("runs") /
-          std::filesystem::path(arguments.text("config", "experiment")).stem())
-      .string();
-}
-
 std::string writeRunConfig(const std::string& workDir, const ExperimentConfig& config) {
   const std::string path = (std::filesystem::path(workDir) / "config.yaml").string();
   writeFileAtomically(path, experimentYaml(config));

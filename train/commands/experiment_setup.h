@@ -13,9 +13,6 @@ ExperimentConfig loadExperiment(const ParsedArguments& arguments);
 // The effective config of `config` as YAML text.
 std::string experimentYaml(const ExperimentConfig& config);
 
-// --work-dir DIR, or runs/<config file stem> when not given.
-std::string workDirFor(const ParsedArguments& arguments);
-
 // Writes <workDir>/config.yaml (creating the folder) and returns its path.
 std::string writeRunConfig(const std::string& workDir, const ExperimentConfig& config);
 
