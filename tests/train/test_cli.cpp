@@ -50,6 +50,11 @@ TEST_CASE("wsss rejects unknown commands, flags and stray words", "[cli]") {
   CHECK_THAT(badFlag.output, Contains("unknown option --confg"));
   CHECK_THAT(badFlag.output, Contains("--config"));
 
+  // config only prints: a work dir it would ignore is refused rather than silently unused.
+  const auto ignoredWorkDir = runWsss("config --config x.yaml --work-dir runs/x");
+  CHECK(ignoredWorkDir.exitCode == 1);
+  CHECK_THAT(ignoredWorkDir.output, Contains("unknown option --work-dir"));
+
   const auto noConfig = runWsss("config");
   CHECK(noConfig.exitCode == 1);
   CHECK_THAT(noConfig.output, Contains("missing --config FILE"));
