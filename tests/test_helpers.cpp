@@ -29,8 +29,9 @@ TempDir::~TempDir() {
   fs::remove_all(path_, ignored);
 }
 
-CommandResult runWsss(const std::string& arguments) {
-  const std::string command = std::string(WSSS_BINARY) + " " + arguments + " 2>&1";
+namespace {
+
+CommandResult runShell(const std::string& command) {
   CommandResult result;
   FILE* pipe = ::popen(command.c_str(), "r");
   if (!pipe) return result;
@@ -42,6 +43,17 @@ CommandResult runWsss(const std::string& arguments) {
   const int status = ::pclose(pipe);
   result.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
+}
+
+}  // namespace
+
+CommandResult runWsss(const std::string& arguments) {
+  return runShell(std::string(WSSS_BINARY) + " " + arguments + " 2>&1");
+}
+
+CommandResult runReferenceScript(const std::string& script, const std::string& arguments) {
+  const fs::path path = fs::path(WSSS_SOURCE_DIR) / "tests" / "reference" / script;
+  return runShell(std::string(WSSS_PYTHON) + " " + path.string() + " " + arguments + " 2>&1");
 }
 
 void writeText(const fs::path& file, const std::string& text) {

@@ -33,6 +33,10 @@ CommandResult runWsss(const std::string& arguments);
 void writeText(const std::filesystem::path& file, const std::string& text);
 std::string readText(const std::filesystem::path& file);
 
+// Runs a script of tests/reference/ with the Python that has torch (and, after scripts/test.sh,
+// torchvision and torchmetrics); the arguments are shell-quoted by the caller.
+CommandResult runReferenceScript(const std::string& script, const std::string& arguments);
+
 bool sameTensor(const torch::Tensor& a, const torch::Tensor& b);
 
 }  // namespace wsss::test
