@@ -1,0 +1,24 @@
+#include "train/eval_options.h"
+
+#include <string>
+
+#include "core/config/option_table.h"
+#include "core/config/yaml_text.h"
+
+namespace wsss {
+
+void EvalOptions::describe(OptionTable& table) {
+  table
+      .field("scales", scales,
+             "image scales whose softmax probabilities are averaged (e.g. [0.5, 1, 1.5, 2])")
+      .length(1, 16)
+      .rule([this] {
+        for (const double scale : scales) {
+          if (!(scale > 0)) return "every scale must be > 0, got " + yamlNumber(scale);
+        }
+        return std::string();
+      });
+  table.field("flip", flip, "also average the horizontally mirrored image");
+}
+
+}  // namespace wsss
