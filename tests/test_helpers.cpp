@@ -5,6 +5,9 @@
 #include <unistd.h>
 
 #include <array>
+#include <chrono>
+#include <csignal>
+#include <thread>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -54,6 +57,53 @@ CommandResult runWsss(const std::string& arguments) {
 CommandResult runReferenceScript(const std::string& script, const std::string& arguments) {
   const fs::path path = fs::path(WSSS_SOURCE_DIR) / "tests" / "reference" / script;
   return runShell(std::string(WSSS_PYTHON) + " " + path.string() + " " + arguments + " 2>&1");
+}
+
+BackgroundWsss::BackgroundWsss(const std::string& arguments, const fs::path& logFile) {
+  // exec replaces the shell, so the pid is wsss itself and signals reach it.
+  const std::string command = "exec " + std::string(WSSS_BINARY) + " " + arguments + " > '" +
+                              logFile.string() + "' 2>&1";
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+}
+
+BackgroundWsss::~BackgroundWsss() {
+  if (running()) {
+    ::kill(pid_, SIGKILL);
+    wait();
+  }
+}
+
+void BackgroundWsss::sendSignal(int signalNumber) { ::kill(pid_, signalNumber); }
+
+bool BackgroundWsss::running() {
+  if (pid_ <= 0 || exitCode_ >= 0) return false;
+  int status = 0;
+  const pid_t done = ::waitpid(pid_, &status, WNOHANG);
+  if (done == 0) return true;
+  exitCode_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return false;
+}
+
+int BackgroundWsss::wait() {
+  if (pid_ <= 0) return -1;
+  if (exitCode_ >= 0) return exitCode_;
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  exitCode_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return exitCode_;
+}
+
+bool waitFor(const std::function<bool()>& condition, double seconds) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return condition();
 }
 
 void writeText(const fs::path& file, const std::string& text) {

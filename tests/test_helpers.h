@@ -3,6 +3,7 @@
 #include <torch/types.h>
 
 #include <filesystem>
+#include <functional>
 #include <string>
 
 namespace wsss::test {
@@ -32,6 +33,27 @@ CommandResult runWsss(const std::string& arguments);
 // Writes text to a file, creating parent folders.
 void writeText(const std::filesystem::path& file, const std::string& text);
 std::string readText(const std::filesystem::path& file);
+
+// build/wsss running in the background, its output going to a log file; for tests that stop a
+// run with a signal.
+class BackgroundWsss {
+ public:
+  BackgroundWsss(const std::string& arguments, const std::filesystem::path& logFile);
+  ~BackgroundWsss();  // kills the process if it still runs
+  BackgroundWsss(const BackgroundWsss&) = delete;
+  BackgroundWsss& operator=(const BackgroundWsss&) = delete;
+  void sendSignal(int signalNumber);
+  bool running();
+  // Waits for the end; the exit code, or 128 + the signal that ended it.
+  int wait();
+
+ private:
+  int pid_ = -1;
+  int exitCode_ = -1;
+};
+
+// Polls `condition` every 20 ms for up to `seconds`; whether it became true.
+bool waitFor(const std::function<bool()>& condition, double seconds);
 
 // Runs a script of tests/reference/ with the Python that has torch (and, after scripts/test.sh,
 // torchvision and torchmetrics); the arguments are shell-quoted by the caller.

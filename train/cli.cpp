@@ -15,16 +15,18 @@ namespace {
 
 // The one place where commands are listed, in the order `wsss --help` shows them.
 std::vector<Command> knownCommands() {
-  return {toyDataCommand(), dataCheckCommand(), configCommand(), benchCommand()};
+  return {toyDataCommand(), dataCheckCommand(), configCommand(), trainCommand(),
+          evalCommand(),    benchCommand()};
 }
 
 std::string usageLine(const Command& command) {
   std::ostringstream line;
   line << "wsss " << command.name;
   for (const FlagSpec& flag : command.flags) {
-    const bool required = flag.name == "config" || flag.name == "out";
-    line << (required ? " " : " [") << "--" << flag.name
-         << (flag.valueName.empty() ? "" : " " + flag.valueName) << (required ? "" : "]");
+    const bool required = flag.required;
+    std::string value = flag.valueName.empty() ? "" : " " + flag.valueName;
+    if (flag.optionalValue) value = " [" + flag.valueName + "]";
+    line << (required ? " " : " [") << "--" << flag.name << value << (required ? "" : "]");
   }
   if (command.acceptsOverrides) line << " [key.sub=value ...]";
   return line.str();

@@ -65,6 +65,15 @@ ParsedArguments parseArguments(const std::vector<FlagSpec>& flags,
         parsed.switches_.insert(name);
       } else if (hasInlineValue) {
         parsed.values_[name] = inlineValue;
+      } else if (flag->optionalValue) {
+        const bool valueFollows = index + 1 < arguments.size() &&
+                                  arguments[index + 1].rfind("--", 0) != 0 &&
+                                  arguments[index + 1].find('=') == std::string::npos;
+        if (valueFollows) {
+          parsed.values_[name] = arguments[++index];
+        } else {
+          parsed.switches_.insert(name);
+        }
       } else {
         WSSS_CHECK(index + 1 < arguments.size(), "--", name, " needs a value: --", name, " ",
                    flag->valueName);
@@ -80,7 +89,11 @@ ParsedArguments parseArguments(const std::vector<FlagSpec>& flags,
   return parsed;
 }
 
-FlagSpec configFlag() { return {"config", "FILE", "experiment YAML file (configs/...)"}; }
+FlagSpec configFlag() {
+  FlagSpec flag{"config", "FILE", "experiment YAML file (configs/...)"};
+  flag.required = true;
+  return flag;
+}
 
 FlagSpec workDirFlag(const std::string& help) { return {"work-dir", "DIR", help}; }
 

@@ -14,6 +14,10 @@ struct FlagSpec {
   std::string name;       // without the leading dashes
   std::string valueName;  // e.g. "FILE"; empty for a switch that takes no value
   std::string help;
+  // The value may be left out (`--resume` or `--resume FILE`): the next word is taken as the
+  // value only when it is neither a flag nor a key=value override.
+  bool optionalValue = false;
+  bool required = false;  // shown without brackets in the usage line
 };
 
 class ParsedArguments {

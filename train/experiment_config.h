@@ -4,22 +4,28 @@
 #include <string>
 
 #include "data/data_options.h"
+#include "losses/classification_loss.h"
+#include "losses/segmentation_loss.h"
+#include "models/model_options.h"
+#include "train/eval_options.h"
+#include "train/pseudo_labels.h"
+#include "train/training_options.h"
 
 namespace wsss {
 
 class OptionTable;
 
-struct TrainOptions {
-  int64_t iterations = 20000;  // optimiser steps; training is iteration-based
-  int64_t batchSize = 8;
-  void describe(OptionTable& table);
-};
-
 struct ExperimentConfig {
   int64_t seed = 0;
-  std::string device = "auto";  // auto | cpu | cuda
+  std::string device = "auto";             // auto | cpu | cuda
+  std::string supervision = "image_labels";  // image_labels | full
+  ModelOptions model;
   DataOptions data;
   TrainOptions train;
+  PseudoLabelOptions pseudo;
+  ClassificationLossOptions cls;
+  SegmentationLossOptions seg;
+  EvalOptions eval;
   void describe(OptionTable& table);
 };
 

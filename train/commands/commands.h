@@ -8,5 +8,7 @@ Command toyDataCommand();
 Command dataCheckCommand();
 Command configCommand();
 Command benchCommand();
+Command trainCommand();
+Command evalCommand();
 
 }  // namespace wsss

@@ -11,7 +11,7 @@ Command toyDataCommand() {
   command.name = "toy-data";
   command.summary = "write a synthetic dataset in the PASCAL VOC 2012 layout";
   command.flags = {
-      {"out", "DIR", "destination folder (required)"},
+      {"out", "DIR", "destination folder (required)", false, true},
       {"train", "N", "training images (train_aug; default 200)"},
       {"val", "M", "validation images (default 60)"},
       {"seed", "S", "generator seed (default 0): the same seed writes the same files"}};

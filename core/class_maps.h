@@ -1,0 +1,15 @@
+#pragma once
+// Tensor operations on per-class maps that several methods share.
+#include <torch/types.h>
+
+namespace wsss {
+
+// Â of METHODS: relu(maps) times the image labels, each class divided by its spatial maximum
+// + 1e-5, so present classes lie in [0, 1) and absent ones are 0.
+// maps: B x C x h x w, labels: B x C in {0, 1}. Returns float32.
+torch::Tensor normaliseClassMaps(const torch::Tensor& maps, const torch::Tensor& labels);
+
+// Bilinear resize of B x C x h x w maps to height x width (align_corners = false).
+torch::Tensor resizeMaps(const torch::Tensor& maps, int64_t height, int64_t width);
+
+}  // namespace wsss

@@ -1,0 +1,55 @@
+// CAM pseudo-labels: normalisation, the two-threshold rule, the crop box, the schedule.
+#include <catch2/catch.hpp>
+
+#include "core/class_maps.h"
+#include "train/lr_schedule.h"
+#include "train/pseudo_labels.h"
+#include "train/training_options.h"
+
+TEST_CASE("class maps are relu'd, masked by the labels and divided by their peak",
+          "[pseudo]") {
+  const torch::Tensor maps = torch::tensor({-1.0f, 2.0f, 4.0f, 1.0f, 3.0f, 6.0f, -2.0f, 0.0f})
+                                 .view({1, 2, 2, 2});
+  const torch::Tensor labels = torch::tensor({{1.0f, 0.0f}});
+  const torch::Tensor normalised = wsss::normaliseClassMaps(maps, labels);
+  const torch::Tensor expected =
+      torch::tensor({0.0f, 0.5f, 1.0f, 0.25f, 0.0f, 0.0f, 0.0f, 0.0f}).view({1, 2, 2, 2});
+  CHECK(torch::allclose(normalised, expected, 1e-4, 1e-5));
+  CHECK(normalised.max().item<float>() < 1.0f);
+}
+
+TEST_CASE("the two-threshold rule: class above 0.55, background below 0.35, else 255",
+          "[pseudo]") {
+  // Two classes over four pixels.
+  const torch::Tensor scores =
+      torch::tensor({0.9f, 0.2f, 0.4f, 0.1f, 0.1f, 0.6f, 0.3f, 0.34f}).view({1, 2, 2, 2});
+  const torch::Tensor labels = wsss::thresholdLabels(scores, 0.55, 0.35);
+  const torch::Tensor expected = torch::tensor({1, 2, 255, 0}, torch::kLong).view({1, 2, 2});
+  CHECK(torch::equal(labels, expected));
+}
+
+TEST_CASE("pseudo-labels ignore the padding outside the crop box", "[pseudo]") {
+  const torch::Tensor cam = torch::ones({1, 1, 2, 2}) * 5;
+  const torch::Tensor labels = torch::ones({1, 1});
+  const torch::Tensor box = torch::tensor({{0, 0, 4, 2}}, torch::kLong);  // left half is real
+  const wsss::PseudoTargets targets =
+      wsss::makePseudoTargets(cam, labels, box, 4, 4, wsss::PseudoLabelOptions{});
+  CHECK(targets.camScores.sizes() == torch::IntArrayRef({1, 1, 4, 4}));
+  const torch::Tensor expected =
+      torch::tensor({1, 1, 255, 255}, torch::kLong).repeat({4}).view({1, 4, 4});
+  CHECK(torch::equal(targets.segLabel, expected));
+}
+
+TEST_CASE("the learning rate warms up linearly, then decays by poly to zero", "[schedule]") {
+  wsss::TrainOptions options;
+  options.iterations = 100;
+  options.polyPower = 1.0;
+  CHECK(wsss::learningRateFactor(0, options) == Approx(1.0));
+  CHECK(wsss::learningRateFactor(50, options) == Approx(0.5));
+  CHECK(wsss::learningRateFactor(100, options) == Approx(0.0));
+  options.warmupIters = 10;
+  options.warmupFactor = 0.1;
+  CHECK(wsss::learningRateFactor(0, options) == Approx(0.1));
+  CHECK(wsss::learningRateFactor(5, options) == Approx(0.95 * 0.55));
+  CHECK(wsss::learningRateFactor(10, options) == Approx(0.9));
+}

@@ -1,0 +1,273 @@
+// `wsss train` and `wsss eval` end to end on a tiny synthetic devkit: the files a run writes,
+// exact resume after SIGTERM and after SIGKILL, a non-finite loss, refused config changes.
+#include <catch2/catch.hpp>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/config/config_loader.h"
+#include "data/toy_dataset.h"
+#include "models/network.h"
+#include "test_helpers.h"
+#include "train/checkpoint.h"
+#include "train/experiment_config.h"
+
+namespace fs = std::filesystem;
+using wsss::test::BackgroundWsss;
+using wsss::test::readText;
+using wsss::test::runWsss;
+using wsss::test::TempDir;
+using wsss::test::waitFor;
+using wsss::test::writeText;
+
+namespace {
+
+// A devkit of 16 training and 4 validation images and a config that trains on it in seconds.
+std::string instantConfig(const TempDir& dir, int64_t iterations) {
+  wsss::ToyDatasetOptions toy;
+  toy.out = (dir / "toy").string();
+  toy.trainImages = 16;
+  toy.valImages = 4;
+  toy.testImages = 0;
+  wsss::writeToyDataset(toy);
+  const std::string config = (dir / "instant.yaml").string();
+  writeText(config, "base: " + std::string(WSSS_SOURCE_DIR) + "/configs/toy/baseline.yaml\n" +
+                        "device: cpu\n"
+                        "data:\n"
+                        "  root: " + (dir / "toy").string() + "\n"
+                        "  workers: 2\n"
+                        "  augment:\n"
+                        "    crop_size: 64\n"
+                        "model:\n"
+                        "  backbone: scratch\n"
+                        "  scratch_width: 8\n"
+                        "  embed_dim: 16\n"
+                        "  seg_channels: 16\n"
+                        "train:\n"
+                        "  iterations: " + std::to_string(iterations) + "\n"
+                        "  batch_size: 2\n"
+                        "  warmup_iters: 2\n"
+                        "  checkpoint_interval: 2\n"
+                        "  keep_checkpoints: 2\n"
+                        "  log_interval: 1\n"
+                        "  eval_interval: 0\n"
+                        "  threads: 1\n"
+                        "seg:\n"
+                        "  warmup_iters: 2\n");
+  return config;
+}
+
+int64_t lineCount(const fs::path& file) {
+  std::ifstream in(file);
+  int64_t lines = 0;
+  std::string line;
+  while (std::getline(in, line)) ++lines;
+  return lines;
+}
+
+// The "loss" objects of metrics.jsonl, one per step, in order.
+std::vector<std::string> lossCurve(const fs::path& metrics) {
+  std::ifstream in(metrics);
+  std::vector<std::string> curve;
+  std::string line;
+  while (std::getline(in, line)) {
+    const size_t start = line.find("\"loss\": {");
+    if (start == std::string::npos) continue;
+    curve.push_back(line.substr(start, line.find('}', start) - start));
+  }
+  return curve;
+}
+
+// Every parameter and buffer of the network in a checkpoint, by name.
+std::map<std::string, torch::Tensor> networkTensors(const std::string& checkpoint) {
+  const auto progress = wsss::readCheckpointProgress(checkpoint);
+  const auto config = wsss::readConfigText<wsss::ExperimentConfig>(progress.configYaml, checkpoint);
+  wsss::WsssNetwork network(config.model, 6);
+  wsss::loadCheckpoint(checkpoint, *network, nullptr, false);
+  std::map<std::string, torch::Tensor> tensors;
+  for (const auto& item : network->named_parameters()) tensors[item.key()] = item.value();
+  for (const auto& item : network->named_buffers()) tensors[item.key()] = item.value();
+  return tensors;
+}
+
+void requireSameNetwork(const std::string& a, const std::string& b) {
+  const auto first = networkTensors(a);
+  const auto second = networkTensors(b);
+  REQUIRE(first.size() == second.size());
+  for (const auto& [name, tensor] : first) {
+    INFO(name);
+    CHECK(wsss::test::sameTensor(tensor, second.at(name)));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("train writes its run folder and eval scores the checkpoint", "[train][eval]") {
+  TempDir dir("train_run");
+  const std::string config = instantConfig(dir, 6);
+  const fs::path work = dir / "run";
+  const auto trained = runWsss("train --config " + config + " --work-dir " + work.string());
+  INFO(trained.output);
+  REQUIRE(trained.exitCode == 0);
+  CHECK(trained.output.find("iteration 6/6") != std::string::npos);
+  CHECK(trained.output.find("val mIoU") != std::string::npos);
+  CHECK(fs::exists(work / "config.yaml"));
+  CHECK(lineCount(work / "metrics.jsonl") == 7);  // six steps and the final evaluation
+  CHECK(lossCurve(work / "metrics.jsonl").size() == 6);
+  CHECK(readText(work / "metrics.jsonl").find("\"seg\": ") != std::string::npos);
+  CHECK(fs::exists(work / "checkpoints/last.pt"));
+  CHECK(fs::exists(work / "checkpoints/best.pt"));
+  CHECK(fs::exists(work / "checkpoints/iter_000006.pt"));
+  CHECK(fs::exists(work / "checkpoints/iter_000004.pt"));
+  CHECK_FALSE(fs::exists(work / "checkpoints/iter_000002.pt"));
+  CHECK(wsss::readCheckpointProgress((work / "checkpoints/last.pt").string()).iteration == 6);
+
+  SECTION("eval prints the per-class table and writes metrics.json and PNGs") {
+    const fs::path evalDir = dir / "eval";
+    const auto scored = runWsss("eval --config " + config + " --checkpoint " +
+                                (work / "checkpoints/last.pt").string() + " --work-dir " +
+                                evalDir.string() + " --save-png " + (dir / "png").string() +
+                                " eval.flip=true eval.scales=[0.75,1.0]");
+    INFO(scored.output);
+    REQUIRE(scored.exitCode == 0);
+    CHECK(scored.output.find("background") != std::string::npos);
+    CHECK(scored.output.find("aeroplane") != std::string::npos);
+    const std::string metrics = readText(evalDir / "metrics.json");
+    CHECK(metrics.find("\"mIoU\": ") != std::string::npos);
+    CHECK(metrics.find("\"per_class\": {") != std::string::npos);
+    CHECK(metrics.find("\"flip\": true") != std::string::npos);
+    CHECK(metrics.find("\"iteration\": 6") != std::string::npos);
+    int pngs = 0;
+    for (const auto& entry : fs::directory_iterator(dir / "png")) pngs += entry.path().extension() == ".png";
+    CHECK(pngs == 4);
+  }
+  SECTION("eval --target cam scores the pseudo-labels") {
+    const auto scored = runWsss("eval --config " + config + " --checkpoint " +
+                                (work / "checkpoints/best.pt").string() + " --target cam --split train");
+    INFO(scored.output);
+    REQUIRE(scored.exitCode == 0);
+    const std::string metrics = readText(work / "eval-train-cam/metrics.json");
+    CHECK(metrics.find("\"target\": \"cam\"") != std::string::npos);
+  }
+  SECTION("resume and eval refuse a config that changes the network") {
+    const auto resumed = runWsss("train --config " + config + " --work-dir " + work.string() +
+                                 " --resume train.iterations=8 model.scratch_width=16");
+    CHECK(resumed.exitCode == 1);
+    CHECK(resumed.output.find("model.scratch_width: 8 -> 16") != std::string::npos);
+    const auto scored = runWsss("eval --config " + config + " --checkpoint " +
+                                (work / "checkpoints/last.pt").string() + " model.embed_dim=32");
+    CHECK(scored.exitCode == 1);
+    CHECK(scored.output.find("model.embed_dim: 16 -> 32") != std::string::npos);
+  }
+  SECTION("a longer schedule continues from last.pt") {
+    const auto resumed = runWsss("train --config " + config + " --work-dir " + work.string() +
+                                 " --resume train.iterations=8");
+    INFO(resumed.output);
+    REQUIRE(resumed.exitCode == 0);
+    CHECK(lossCurve(work / "metrics.jsonl").size() == 8);
+  }
+}
+
+TEST_CASE("a run stopped by SIGTERM and resumed ends bitwise equal to an unbroken run",
+          "[train][resume]") {
+  TempDir dir("train_resume_term");
+  const std::string config = instantConfig(dir, 40);
+  const fs::path straight = dir / "straight";
+  const fs::path broken = dir / "broken";
+  REQUIRE(runWsss("train --config " + config + " --work-dir " + straight.string()).exitCode == 0);
+
+  {
+    BackgroundWsss run("train --config " + config + " --work-dir " + broken.string(),
+                       dir / "broken.log");
+    REQUIRE(waitFor([&] { return lineCount(broken / "metrics.jsonl") >= 5; }, 120));
+    run.sendSignal(SIGTERM);
+    const int exitCode = run.wait();
+    INFO(readText(dir / "broken.log"));
+    REQUIRE(exitCode == 143);
+  }
+  const int64_t stoppedAt =
+      wsss::readCheckpointProgress((broken / "checkpoints/last.pt").string()).iteration;
+  CHECK(stoppedAt >= 5);
+  CHECK(stoppedAt < 40);
+  const auto resumed =
+      runWsss("train --config " + config + " --work-dir " + broken.string() + " --resume");
+  INFO(resumed.output);
+  REQUIRE(resumed.exitCode == 0);
+  CHECK(resumed.output.find("resumed from") != std::string::npos);
+  requireSameNetwork((straight / "checkpoints/last.pt").string(),
+                     (broken / "checkpoints/last.pt").string());
+  CHECK(lossCurve(broken / "metrics.jsonl") == lossCurve(straight / "metrics.jsonl"));
+}
+
+TEST_CASE("a run killed after a checkpoint resumes from it to the same weights and curve",
+          "[train][resume]") {
+  TempDir dir("train_resume_kill");
+  const std::string config = instantConfig(dir, 40);
+  const fs::path straight = dir / "straight";
+  const fs::path killed = dir / "killed";
+  REQUIRE(runWsss("train --config " + config + " --work-dir " + straight.string()).exitCode == 0);
+  {
+    BackgroundWsss run("train --config " + config + " --work-dir " + killed.string(),
+                       dir / "killed.log");
+    // Killed a few steps after a checkpoint, so metrics.jsonl runs ahead of last.pt.
+    REQUIRE(waitFor([&] { return fs::exists(killed / "checkpoints/iter_000006.pt"); }, 120));
+    REQUIRE(waitFor([&] { return lineCount(killed / "metrics.jsonl") >= 7; }, 120));
+    run.sendSignal(SIGKILL);
+    CHECK(run.wait() == 128 + SIGKILL);
+  }
+  const auto resumed = runWsss("train --config " + config + " --resume " +
+                               (killed / "checkpoints/last.pt").string());
+  INFO(resumed.output);
+  REQUIRE(resumed.exitCode == 0);
+  requireSameNetwork((straight / "checkpoints/last.pt").string(),
+                     (killed / "checkpoints/last.pt").string());
+  CHECK(lossCurve(killed / "metrics.jsonl") == lossCurve(straight / "metrics.jsonl"));
+}
+
+TEST_CASE("a non-finite loss stops the run naming the step and every term", "[train]") {
+  TempDir dir("train_nan");
+  const std::string config = instantConfig(dir, 12);
+  const fs::path work = dir / "run";
+  // The first step has learning rate 0 and is checkpointed; the huge rate of the next ones
+  // blows the weights up.
+  const auto run = runWsss("train --config " + config + " --work-dir " + work.string() +
+                           " train.lr=1e30 train.optimizer=sgd train.warmup_iters=4 "
+                           "train.warmup_factor=0 train.checkpoint_interval=1");
+  INFO(run.output);
+  CHECK(run.exitCode == 1);
+  const size_t at = run.output.find("non-finite loss at iteration ");
+  REQUIRE(at != std::string::npos);
+  const int64_t failedAt = std::stoll(run.output.substr(at + 29));
+  CHECK(run.output.find("cls = ") != std::string::npos);
+  CHECK(run.output.find("total = ") != std::string::npos);
+  // The failing step wrote nothing: last.pt is the step before it, whole and loadable.
+  const std::string last = (work / "checkpoints/last.pt").string();
+  REQUIRE(fs::exists(last));
+  CHECK(wsss::readCheckpointProgress(last).iteration == failedAt - 1);
+  CHECK_NOTHROW(networkTensors(last));
+  CHECK(lossCurve(work / "metrics.jsonl").size() == static_cast<size_t>(failedAt - 1));
+}
+
+TEST_CASE("full supervision trains the segmentation head on the masks from the first step",
+          "[train]") {
+  TempDir dir("train_full");
+  const std::string config = instantConfig(dir, 2);
+  const fs::path work = dir / "run";
+  const auto run =
+      runWsss("train --config " + config + " --work-dir " + work.string() + " supervision=full");
+  INFO(run.output);
+  REQUIRE(run.exitCode == 0);
+  const auto curve = lossCurve(work / "metrics.jsonl");
+  REQUIRE(curve.size() == 2);
+  CHECK(curve[0].find("\"seg\": ") != std::string::npos);
+}
+
+TEST_CASE("train without a checkpoint to resume says what to do", "[train]") {
+  TempDir dir("train_no_resume");
+  const auto run = runWsss("train --config " + std::string(WSSS_SOURCE_DIR) +
+                           "/configs/toy/baseline.yaml --work-dir " + (dir / "run").string() +
+                           " --resume");
+  CHECK(run.exitCode == 1);
+  CHECK(run.output.find("last.pt does not exist") != std::string::npos);
+}

@@ -1,0 +1,108 @@
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+
+#include "core/atomic_file.h"
+#include "core/config/config_loader.h"
+#include "core/error.h"
+#include "core/logging.h"
+#include "data/voc_dataset.h"
+#include "models/network.h"
+#include "train/checkpoint.h"
+#include "train/commands/commands.h"
+#include "train/commands/experiment_setup.h"
+#include "train/commands/run_paths.h"
+#include "train/config_difference.h"
+#include "train/evaluation_report.h"
+#include "train/network_evaluation.h"
+#include "train/run_device.h"
+
+namespace wsss {
+
+namespace {
+
+std::string jsonNumbers(const std::vector<double>& values) {
+  std::ostringstream list;
+  list << "[";
+  for (size_t index = 0; index < values.size(); ++index) list << (index ? ", " : "") << values[index];
+  return list.str() + "]";
+}
+
+// The network the checkpoint was trained as: its model keys must agree with the config's.
+void checkModelMatches(const std::string& checkpoint, const TrainingProgress& progress,
+                       const ExperimentConfig& config) {
+  const auto trained = readConfigText<ExperimentConfig>(progress.configYaml, "checkpoint " + checkpoint);
+  std::vector<ConfigChange> modelChanges;
+  for (const ConfigChange& change : configChanges(trained, config)) {
+    if (change.changesModel) modelChanges.push_back(change);
+  }
+  WSSS_CHECK(modelChanges.empty(), "checkpoint ", checkpoint,
+             " was trained with another network: ", describeChanges(modelChanges),
+             ". Evaluate it with the config it was trained with");
+}
+
+}  // namespace
+
+Command evalCommand() {
+  Command command;
+  command.name = "eval";
+  command.summary = "score a checkpoint on a split: per-class IoU, mIoU, metrics.json";
+  FlagSpec checkpoint{"checkpoint", "CKPT", "the checkpoint to score (e.g. runs/x/checkpoints/best.pt)"};
+  checkpoint.required = true;
+  command.flags = {
+      configFlag(), checkpoint,
+      workDirFlag("where metrics.json and config.yaml go (default <run>/eval-<split>-<target>)"),
+      {"split", "NAME", "split to score (default data.val_split)"},
+      {"target", "seg|cam", "seg: the segmentation head (default); cam: the CAM pseudo-labels"},
+      {"save-png", "DIR", "write each prediction as a VOC-palette PNG into DIR"}};
+  command.acceptsOverrides = true;
+  command.run = [](const ParsedArguments& arguments) {
+    const ExperimentConfig config = loadExperiment(arguments);
+    WSSS_CHECK(arguments.has("checkpoint"), "missing --checkpoint CKPT: the checkpoint to score");
+    const std::string checkpoint = arguments.text("checkpoint");
+    const std::string split = arguments.text("split", config.data.valSplit);
+    EvaluationTarget target;
+    target.target = arguments.text("target", "seg");
+    target.savePngDir = arguments.text("save-png");
+    target.showProgress = true;
+    WSSS_CHECK(target.target == "seg" || target.target == "cam", "--target '", target.target,
+               "' is not one of seg, cam");
+    const std::string workDir = arguments.text(
+        "work-dir", (std::filesystem::path(runDirOfCheckpoint(checkpoint)) /
+                     ("eval-" + split + "-" + target.target))
+                        .string());
+
+    const TrainingProgress trained = readCheckpointProgress(checkpoint);
+    checkModelMatches(checkpoint, trained, config);
+    const auto dataset = std::make_shared<const VocDataset>(config.data, split);
+    const torch::Device device = resolveDevice(config.device);
+    WsssNetwork network(config.model, dataset->numClasses());
+    network->to(device);
+    loadCheckpoint(checkpoint, *network, nullptr, false);
+    writeRunConfig(workDir, config);
+
+    logInfo("scoring " + checkpoint + " (iteration " + std::to_string(trained.iteration) +
+            ") on " + split + " (" + std::to_string(dataset->size()) + " images), target " +
+            target.target);
+    const SegmentationScores scores = evaluateNetwork(network, dataset, config, device, target);
+    const auto names = classNamesWithBackground(*dataset);
+    std::cout << formatScoresTable(scores, names);
+
+    const bool cam = target.target == "cam";
+    const std::string metrics = scoresJson(
+        scores, names,
+        {{"split", jsonString(split)},
+         {"target", jsonString(target.target)},
+         {"checkpoint", jsonString(checkpoint)},
+         {"iteration", std::to_string(trained.iteration)},
+         {"scales", cam ? "[1]" : jsonNumbers(config.eval.scales)},
+         {"flip", !cam && config.eval.flip ? "true" : "false"}});
+    const std::string metricsPath = (std::filesystem::path(workDir) / "metrics.json").string();
+    writeFileAtomically(metricsPath, metrics);
+    logInfo("wrote " + metricsPath);
+    return 0;
+  };
+  return command;
+}
+
+}  // namespace wsss

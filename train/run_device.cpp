@@ -1,0 +1,39 @@
+#include "train/run_device.h"
+
+#include <ATen/autocast_mode.h>
+#include <torch/torch.h>
+
+#include "core/error.h"
+
+namespace wsss {
+
+torch::Device resolveDevice(const std::string& choice) {
+  if (choice == "cpu") return torch::kCPU;
+  const bool gpu = torch::cuda::is_available();
+  if (choice == "cuda") {
+    WSSS_CHECK(gpu, "device: cuda was asked for but no CUDA GPU is visible; set device: cpu "
+                    "(or auto) or run on a machine with a GPU");
+    return torch::Device(torch::kCUDA, 0);
+  }
+  WSSS_CHECK(choice == "auto", "device: '", choice, "' is not one of auto, cpu, cuda");
+  return gpu ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+}
+
+AutocastScope::AutocastScope(const torch::Device& device, bool enabled) {
+  if (!enabled || !device.is_cuda()) return;
+  active_ = true;
+  previousEnabled_ = at::autocast::is_autocast_enabled(at::kCUDA);
+  previousType_ = at::autocast::get_autocast_dtype(at::kCUDA);
+  at::autocast::set_autocast_dtype(at::kCUDA, at::kBFloat16);
+  at::autocast::set_autocast_enabled(at::kCUDA, true);
+}
+
+AutocastScope::~AutocastScope() {
+  if (!active_) return;
+  at::autocast::set_autocast_enabled(at::kCUDA, previousEnabled_);
+  at::autocast::set_autocast_dtype(at::kCUDA, previousType_);
+  // Cached casts of the weights belong to this step only.
+  at::autocast::clear_cache();
+}
+
+}  // namespace wsss

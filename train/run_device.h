@@ -1,0 +1,27 @@
+#pragma once
+// Where a run executes and in what precision: `device: auto | cpu | cuda` and bf16 autocast.
+#include <torch/types.h>
+
+#include <string>
+
+namespace wsss {
+
+// auto: CUDA when a GPU is visible, else the CPU. cuda without a GPU is an error that says so.
+torch::Device resolveDevice(const std::string& choice);
+
+// bf16 autocast on CUDA while alive (does nothing on the CPU or when `enabled` is false);
+// the previous autocast state comes back on destruction.
+class AutocastScope {
+ public:
+  AutocastScope(const torch::Device& device, bool enabled);
+  ~AutocastScope();
+  AutocastScope(const AutocastScope&) = delete;
+  AutocastScope& operator=(const AutocastScope&) = delete;
+
+ private:
+  bool active_ = false;
+  bool previousEnabled_ = false;
+  at::ScalarType previousType_ = at::kHalf;
+};
+
+}  // namespace wsss

@@ -1,0 +1,283 @@
+#include "train/trainer.h"
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include "core/atomic_file.h"
+#include "core/config/config_loader.h"
+#include "core/error.h"
+#include "core/logging.h"
+#include "data/data_loader.h"
+#include "data/voc_dataset.h"
+#include "models/network.h"
+#include "train/checkpoint.h"
+#include "train/checkpoint_files.h"
+#include "train/config_difference.h"
+#include "train/device_batch.h"
+#include "train/evaluation_report.h"
+#include "train/lr_schedule.h"
+#include "train/network_evaluation.h"
+#include "train/progress_log.h"
+#include "train/run_device.h"
+#include "train/stop_signal.h"
+#include "train/training_step.h"
+
+namespace wsss {
+
+namespace {
+
+std::string configYaml(const ExperimentConfig& config) {
+  ExperimentConfig copy = config;
+  return configToYaml(copy);
+}
+
+std::unique_ptr<torch::optim::Optimizer> makeOptimizer(WsssNetwork& network,
+                                                       const TrainOptions& options) {
+  auto trainable = [](std::vector<torch::Tensor> parameters) {
+    std::vector<torch::Tensor> kept;
+    for (auto& parameter : parameters) {
+      if (parameter.requires_grad()) kept.push_back(parameter);
+    }
+    return kept;
+  };
+  const double headLr = options.lr * options.headLrScale;
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  if (options.optimizer == "sgd") {
+    auto settings = [&](double lr) {
+      return std::make_unique<torch::optim::SGDOptions>(torch::optim::SGDOptions(lr)
+                                                            .momentum(options.momentum)
+                                                            .weight_decay(options.weightDecay));
+    };
+    groups.emplace_back(trainable(network->backboneParameters()), settings(options.lr));
+    groups.emplace_back(trainable(network->headParameters()), settings(headLr));
+    return std::make_unique<torch::optim::SGD>(groups, torch::optim::SGDOptions(options.lr));
+  }
+  auto settings = [&](double lr) {
+    return std::make_unique<torch::optim::AdamWOptions>(
+        torch::optim::AdamWOptions(lr).weight_decay(options.weightDecay));
+  };
+  groups.emplace_back(trainable(network->backboneParameters()), settings(options.lr));
+  groups.emplace_back(trainable(network->headParameters()), settings(headLr));
+  return std::make_unique<torch::optim::AdamW>(groups, torch::optim::AdamWOptions(options.lr));
+}
+
+class Trainer {
+ public:
+  explicit Trainer(const TrainingRequest& request);
+  int run();
+
+ private:
+  void resume(const std::string& path);
+  void setLearningRate(int64_t step);
+  StepRecord step(const Batch& batch);
+  void saveCheckpoints();
+  void evaluate();
+  std::string finiteLossCheck(const LossTerms& losses, int64_t iteration) const;
+
+  ExperimentConfig config_;
+  std::string workDir_;
+  torch::Device device_;
+  std::shared_ptr<const VocDataset> trainSet_;
+  std::shared_ptr<const VocDataset> valSet_;
+  WsssNetwork network_{nullptr};
+  std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  std::unique_ptr<DataLoader> loader_;
+  TrainingProgress progress_;
+  std::unique_ptr<ProgressLog> log_;
+  bool resumed_ = false;
+  double lastLr_ = 0;
+};
+
+Trainer::Trainer(const TrainingRequest& request)
+    : config_(request.config), workDir_(request.workDir), device_(resolveDevice(config_.device)) {
+  if (config_.train.threads > 0) torch::set_num_threads(static_cast<int>(config_.train.threads));
+  trainSet_ = std::make_shared<const VocDataset>(config_.data, config_.data.trainSplit);
+  WSSS_CHECK(trainSet_->size() > 0, "the training split ", trainSet_->splitPath(), " is empty");
+  valSet_ = std::make_shared<const VocDataset>(config_.data, config_.data.valSplit);
+
+  // The initial weights come from the seed alone, so two runs of one config start alike.
+  torch::manual_seed(static_cast<uint64_t>(config_.seed));
+  network_ = WsssNetwork(config_.model, trainSet_->numClasses());
+  network_->to(device_);
+  if (device_.is_cuda() && config_.train.channelsLast) {
+    network_->to(torch::MemoryFormat::ChannelsLast);
+  }
+  network_->train();
+  optimizer_ = makeOptimizer(network_, config_.train);
+  loader_ = std::make_unique<DataLoader>(
+      trainSet_, loaderOptionsFor(config_.data, config_.train.batchSize, true,
+                                  static_cast<uint64_t>(config_.seed)));
+  progress_.sampler = loader_->state();
+  progress_.configYaml = configYaml(config_);
+  if (!request.resumeFrom.empty()) resume(request.resumeFrom);
+  writeFileAtomically((std::filesystem::path(workDir_) / "config.yaml").string(),
+                      progress_.configYaml);
+}
+
+void Trainer::resume(const std::string& path) {
+  const TrainingProgress saved = readCheckpointProgress(path);
+  const auto savedConfig = readConfigText<ExperimentConfig>(saved.configYaml, "checkpoint " + path);
+  std::vector<ConfigChange> modelChanges;
+  std::vector<ConfigChange> otherChanges;
+  for (const ConfigChange& change : configChanges(savedConfig, config_)) {
+    (change.changesModel ? modelChanges : otherChanges).push_back(change);
+  }
+  WSSS_CHECK(modelChanges.empty(), "cannot resume from ", path,
+             ": the config changes the network: ", describeChanges(modelChanges),
+             ". Resume with the checkpoint's settings or start a new work dir");
+  if (!otherChanges.empty()) logWarning("resuming with changed settings: " + describeChanges(otherChanges));
+  progress_ = loadCheckpoint(path, *network_, optimizer_.get(), true);
+  progress_.configYaml = configYaml(config_);
+  WSSS_CHECK(progress_.iteration <= config_.train.iterations, "checkpoint ", path, " is at step ",
+             progress_.iteration, ", past train.iterations = ", config_.train.iterations);
+  loader_->restore(progress_.sampler);
+  resumed_ = true;
+  logInfo("resumed from " + path + " at iteration " + std::to_string(progress_.iteration));
+}
+
+void Trainer::setLearningRate(int64_t step) {
+  const double factor = learningRateFactor(step, config_.train);
+  const double scales[] = {1.0, config_.train.headLrScale};
+  auto& groups = optimizer_->param_groups();
+  for (size_t index = 0; index < groups.size(); ++index) {
+    groups[index].options().set_lr(config_.train.lr * scales[index] * factor);
+  }
+  lastLr_ = config_.train.lr * factor;
+}
+
+std::string Trainer::finiteLossCheck(const LossTerms& losses, int64_t iteration) const {
+  std::ostringstream terms;
+  bool finite = true;
+  for (const auto& [name, value] : losses.terms) {
+    const double number = value.item<double>();
+    finite = finite && std::isfinite(number);
+    terms << name << " = " << number << ", ";
+  }
+  const double total = losses.total.item<double>();
+  terms << "total = " << total;
+  if (finite && std::isfinite(total)) return "";
+  return "non-finite loss at iteration " + std::to_string(iteration) + ": " + terms.str() +
+         ". Training stopped; the checkpoints already written are intact. Lower train.lr, check "
+         "the data with `wsss data-check`, or resume from the last checkpoint";
+}
+
+StepRecord Trainer::step(const Batch& cpuBatch) {
+  const auto start = std::chrono::steady_clock::now();
+  const int64_t stepIndex = progress_.iteration;
+  setLearningRate(stepIndex);
+  const Batch batch = batchToDevice(cpuBatch, device_, config_.train.channelsLast);
+  LossTerms losses;
+  {
+    AutocastScope autocast(device_, config_.train.amp);
+    const NetworkOutputs outputs =
+        network_->forward(batch.image, segmentationActive(config_, stepIndex));
+    losses = computeLosses(outputs, batch, config_, stepIndex);
+  }
+  const std::string problem = finiteLossCheck(losses, stepIndex + 1);
+  if (!problem.empty()) throw Error(problem);
+  optimizer_->zero_grad();
+  losses.total.backward();
+  optimizer_->step();
+
+  StepRecord record;
+  record.iteration = stepIndex + 1;
+  for (const auto& [name, value] : losses.terms) record.losses.emplace_back(name, value.item<double>());
+  record.losses.emplace_back("total", losses.total.item<double>());
+  record.lr = lastLr_;
+  const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+  record.imagesPerSecond = static_cast<double>(batch.size()) / elapsed.count();
+  return record;
+}
+
+void Trainer::saveCheckpoints() {
+  const std::string bytes = serializeCheckpoint(*network_, optimizer_.get(), progress_);
+  if (config_.train.keepCheckpoints > 0) {
+    writeFileAtomically(iterationCheckpointPath(workDir_, progress_.iteration), bytes);
+    pruneIterationCheckpoints(workDir_, config_.train.keepCheckpoints);
+  }
+  writeFileAtomically(lastCheckpointPath(workDir_), bytes);
+}
+
+void Trainer::evaluate() {
+  if (!valSet_->hasMasks()) {
+    logWarning("split '" + config_.data.valSplit + "' has no masks: no evaluation");
+    return;
+  }
+  EvaluationTarget target;
+  const SegmentationScores scores = evaluateNetwork(network_, valSet_, config_, device_, target);
+  const double miou = 100.0 * scores.meanIou;
+  std::ostringstream line;
+  line.precision(2);
+  line << std::fixed << "val mIoU " << miou << "% at iteration " << progress_.iteration;
+  if (miou > progress_.bestMetric) {
+    progress_.bestMetric = miou;
+    progress_.bestIteration = progress_.iteration;
+    const std::string bytes = serializeCheckpoint(*network_, optimizer_.get(), progress_);
+    writeFileAtomically(bestCheckpointPath(workDir_), bytes);
+    // last.pt carries the best metric too, so a resumed run compares against it.
+    writeFileAtomically(lastCheckpointPath(workDir_), bytes);
+    line << " (best so far, saved best.pt)";
+  } else {
+    line << std::fixed << " (best " << progress_.bestMetric << "% at " << progress_.bestIteration
+         << ")";
+  }
+  logInfo(line.str());
+  std::ostringstream json;
+  json.precision(6);
+  json << "\"split\": \"" << config_.data.valSplit << "\", \"mIoU\": " << miou
+       << ", \"pixel_accuracy\": " << 100.0 * scores.pixelAccuracy;
+  log_->recordEvaluation(progress_.iteration, json.str());
+}
+
+int Trainer::run() {
+  const int64_t total = config_.train.iterations;
+  const std::string metricsPath = (std::filesystem::path(workDir_) / "metrics.jsonl").string();
+  log_ = std::make_unique<ProgressLog>(metricsPath, total, resumed_ ? progress_.iteration : -1);
+  StopSignal stop;
+  logInfo("training " + std::to_string(total) + " iterations on " + device_.str() + " in " +
+          workDir_ + " (" + std::to_string(trainSet_->size()) + " training images, " +
+          std::to_string(trainSet_->numClasses()) + " classes)");
+  while (progress_.iteration < total) {
+    std::optional<Batch> batch = loader_->next();
+    WSSS_CHECK(batch.has_value(), "the training loader ran dry at iteration ", progress_.iteration);
+    const StepRecord record = step(*batch);
+    progress_.iteration = record.iteration;
+    progress_.sampler = loader_->state();
+    log_->recordStep(record);
+    if (record.iteration % config_.train.logInterval == 0 || record.iteration == total ||
+        record.iteration == 1) {
+      logInfo(log_->progressLine(record));
+    }
+    // Checkpoint before evaluation: a failing evaluation never costs trained steps.
+    if (record.iteration % config_.train.checkpointInterval == 0 || record.iteration == total) {
+      saveCheckpoints();
+    }
+    const int64_t every = config_.train.evalInterval;
+    if ((every > 0 && record.iteration % every == 0) || record.iteration == total) evaluate();
+    if (stop.received() != 0 && record.iteration < total) {
+      saveCheckpoints();
+      logWarning("stopped by signal " + std::to_string(stop.received()) + " at iteration " +
+                 std::to_string(record.iteration) + "; saved " + lastCheckpointPath(workDir_) +
+                 " (continue with --resume)");
+      return 128 + stop.received();
+    }
+  }
+  logInfo("done: " + std::to_string(total) + " iterations; checkpoints in " +
+          checkpointDir(workDir_));
+  return 0;
+}
+
+}  // namespace
+
+int runTraining(const TrainingRequest& request) {
+  Trainer trainer(request);
+  return trainer.run();
+}
+
+}  // namespace wsss
