@@ -11,19 +11,18 @@ torch::Tensor normaliseClassMaps(const torch::Tensor& maps, const torch::Tensor&
                  maps.size(1) == labels.size(1),
              "class maps ", maps.sizes(), " and labels ", labels.sizes(),
              " must be B x C x h x w and B x C");
-  const torch::Tensor masked =
-      torch::relu(maps.to(torch::kFloat32)) * labels.to(torch::kFloat32).unsqueeze(-1).unsqueeze(-1);
+  const torch::Tensor masked = torch::relu(maps.to(torch::kFloat32)) *
+                               labels.to(torch::kFloat32).unsqueeze(-1).unsqueeze(-1);
   const torch::Tensor peak = std::get<0>(masked.flatten(2).max(2)).unsqueeze(-1).unsqueeze(-1);
   return masked / (peak + 1e-5);
 }
 
 torch::Tensor resizeMaps(const torch::Tensor& maps, int64_t height, int64_t width) {
   if (maps.size(-2) == height && maps.size(-1) == width) return maps;
-  return torch::nn::functional::interpolate(
-      maps, torch::nn::functional::InterpolateFuncOptions()
-                .size(std::vector<int64_t>{height, width})
-                .mode(torch::kBilinear)
-                .align_corners(false));
+  return torch::nn::functional::interpolate(maps, torch::nn::functional::InterpolateFuncOptions()
+                                                      .size(std::vector<int64_t>{height, width})
+                                                      .mode(torch::kBilinear)
+                                                      .align_corners(false));
 }
 
 }  // namespace wsss

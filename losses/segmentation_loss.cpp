@@ -21,8 +21,9 @@ torch::Tensor maskedMean(const torch::Tensor& values, const torch::Tensor& mask)
 
 void SegmentationLossOptions::describe(OptionTable& table) {
   table.field("weight", weight, "weight of the segmentation loss L_seg").atLeast(0);
-  table.field("warmup_iters", warmupIters,
-              "steps before L_seg is switched on (-1 = a fifth of train.iterations)")
+  table
+      .field("warmup_iters", warmupIters,
+             "steps before L_seg is switched on (-1 = a fifth of train.iterations)")
       .atLeast(-1);
   table.field("balanced", balanced,
               "average background and foreground pixels apart, ½ each (false: one mean)");

@@ -11,9 +11,9 @@ namespace wsss {
 class OptionTable;
 
 struct SegmentationLossOptions {
-  double weight = 1.0;        // w_seg in the total loss
-  int64_t warmupIters = -1;   // L_seg switched on after this many steps; -1 = ⅕ of training
-  bool balanced = true;       // bg / fg averaged apart (true) or one mean over all pixels
+  double weight = 1.0;       // w_seg in the total loss
+  int64_t warmupIters = -1;  // L_seg switched on after this many steps; -1 = ⅕ of training
+  bool balanced = true;      // bg / fg averaged apart (true) or one mean over all pixels
   void describe(OptionTable& table);
   // The warm-up in steps for a run of `iterations` steps.
   int64_t warmupFor(int64_t iterations) const;

@@ -5,14 +5,14 @@
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <csignal>
-#include <thread>
-#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 namespace wsss::test {
 
@@ -61,8 +61,8 @@ CommandResult runReferenceScript(const std::string& script, const std::string& a
 
 BackgroundWsss::BackgroundWsss(const std::string& arguments, const fs::path& logFile) {
   // exec replaces the shell, so the pid is wsss itself and signals reach it.
-  const std::string command = "exec " + std::string(WSSS_BINARY) + " " + arguments + " > '" +
-                              logFile.string() + "' 2>&1";
+  const std::string command =
+      "exec " + std::string(WSSS_BINARY) + " " + arguments + " > '" + logFile.string() + "' 2>&1";
   pid_ = ::fork();
   if (pid_ == 0) {
     ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));

@@ -134,8 +134,8 @@ TrainingProgress loadCheckpoint(const std::string& path, torch::nn::Module& netw
       optimizer->load(optimizerArchive);
     }
   } catch (const c10::Error& error) {
-    WSSS_FAIL("checkpoint ", path, " does not fit this network (",
-              error.what_without_backtrace(), "); was it written with another model config?");
+    WSSS_FAIL("checkpoint ", path, " does not fit this network (", error.what_without_backtrace(),
+              "); was it written with another model config?");
   }
   if (restoreRandomState) {
     torch::Tensor cpuState;

@@ -16,11 +16,11 @@ namespace wsss {
 constexpr int64_t kCheckpointFormat = 1;
 
 struct TrainingProgress {
-  int64_t iteration = 0;         // optimiser steps completed
-  SamplerState sampler;          // the training loader just past the last batch used
-  double bestMetric = -1;        // best val mIoU (percent) so far; -1 = none yet
+  int64_t iteration = 0;   // optimiser steps completed
+  SamplerState sampler;    // the training loader just past the last batch used
+  double bestMetric = -1;  // best val mIoU (percent) so far; -1 = none yet
   int64_t bestIteration = -1;
-  std::string configYaml;        // the effective config of the run
+  std::string configYaml;  // the effective config of the run
 };
 
 // The checkpoint file's bytes. `optimizer` may be null (a weights-only file).

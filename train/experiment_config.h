@@ -17,7 +17,7 @@ class OptionTable;
 
 struct ExperimentConfig {
   int64_t seed = 0;
-  std::string device = "auto";             // auto | cpu | cuda
+  std::string device = "auto";               // auto | cpu | cuda
   std::string supervision = "image_labels";  // image_labels | full
   ModelOptions model;
   DataOptions data;

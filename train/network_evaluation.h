@@ -21,7 +21,8 @@ struct EvaluationTarget {
 };
 
 // Leaves the network in the training mode it was in.
-SegmentationScores evaluateNetwork(WsssNetwork& network, const std::shared_ptr<const VocDataset>& dataset,
+SegmentationScores evaluateNetwork(WsssNetwork& network,
+                                   const std::shared_ptr<const VocDataset>& dataset,
                                    const ExperimentConfig& config, const torch::Device& device,
                                    const EvaluationTarget& target);
 

@@ -37,7 +37,8 @@ void dropStepsAfter(const std::string& path, int64_t iteration) {
 }
 
 std::string number(double value) {
-  if (!std::isfinite(value)) return std::isnan(value) ? "NaN" : (value > 0 ? "Infinity" : "-Infinity");
+  if (!std::isfinite(value))
+    return std::isnan(value) ? "NaN" : (value > 0 ? "Infinity" : "-Infinity");
   char text[32];
   std::snprintf(text, sizeof text, "%.9g", value);
   return text;
@@ -60,8 +61,7 @@ std::string formatDuration(double seconds) {
   return text;
 }
 
-ProgressLog::ProgressLog(const std::string& metricsPath, int64_t totalIterations,
-                         int64_t resumedAt)
+ProgressLog::ProgressLog(const std::string& metricsPath, int64_t totalIterations, int64_t resumedAt)
     : metricsPath_(metricsPath), totalIterations_(totalIterations) {
   if (resumedAt >= 0) dropStepsAfter(metricsPath, resumedAt);
   metrics_.open(metricsPath, std::ios::app);
@@ -97,11 +97,9 @@ std::string ProgressLog::progressLine(const StepRecord& record) const {
   line << "iteration " << record.iteration << "/" << totalIterations_;
   const int64_t stepsTimed = record.iteration - firstIteration_;
   if (stepsTimed > 0) {
-    const double elapsed =
-        std::chrono::duration<double>(lastStepTime_ - firstStepTime_).count();
-    const double remaining =
-        elapsed / static_cast<double>(stepsTimed) *
-        static_cast<double>(totalIterations_ - record.iteration);
+    const double elapsed = std::chrono::duration<double>(lastStepTime_ - firstStepTime_).count();
+    const double remaining = elapsed / static_cast<double>(stepsTimed) *
+                             static_cast<double>(totalIterations_ - record.iteration);
     line << "  eta " << formatDuration(remaining);
   }
   char text[64];

@@ -12,7 +12,7 @@
 namespace wsss {
 
 struct StepRecord {
-  int64_t iteration = 0;  // 1-based: steps done after this one
+  int64_t iteration = 0;                               // 1-based: steps done after this one
   std::vector<std::pair<std::string, double>> losses;  // each term, then "total"
   double lr = 0;
   double imagesPerSecond = 0;

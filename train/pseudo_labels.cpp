@@ -17,10 +17,9 @@ void PseudoLabelOptions::describe(OptionTable& table) {
       .atLeast(0)
       .atMost(1)
       .rule([this] {
-        return lowThreshold <= highThreshold
-                   ? std::string()
-                   : "must not exceed pseudo.high_threshold (" + std::to_string(highThreshold) +
-                         ")";
+        return lowThreshold <= highThreshold ? std::string()
+                                             : "must not exceed pseudo.high_threshold (" +
+                                                   std::to_string(highThreshold) + ")";
       });
 }
 

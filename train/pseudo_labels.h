@@ -11,7 +11,7 @@ namespace wsss {
 class OptionTable;
 
 struct PseudoLabelOptions {
-  std::string source = "cam";  // cam
+  std::string source = "cam";   // cam
   double highThreshold = 0.55;  // a pixel takes argmax Â when max Â reaches this
   double lowThreshold = 0.35;   // background below this; 255 (ignored) in between
   void describe(OptionTable& table);

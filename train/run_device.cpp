@@ -11,8 +11,9 @@ torch::Device resolveDevice(const std::string& choice) {
   if (choice == "cpu") return torch::kCPU;
   const bool gpu = torch::cuda::is_available();
   if (choice == "cuda") {
-    WSSS_CHECK(gpu, "device: cuda was asked for but no CUDA GPU is visible; set device: cpu "
-                    "(or auto) or run on a machine with a GPU");
+    WSSS_CHECK(gpu,
+               "device: cuda was asked for but no CUDA GPU is visible; set device: cpu "
+               "(or auto) or run on a machine with a GPU");
     return torch::Device(torch::kCUDA, 0);
   }
   WSSS_CHECK(choice == "auto", "device: '", choice, "' is not one of auto, cpu, cuda");

@@ -131,7 +131,8 @@ void Trainer::resume(const std::string& path) {
   WSSS_CHECK(modelChanges.empty(), "cannot resume from ", path,
              ": the config changes the network: ", describeChanges(modelChanges),
              ". Resume with the checkpoint's settings or start a new work dir");
-  if (!otherChanges.empty()) logWarning("resuming with changed settings: " + describeChanges(otherChanges));
+  if (!otherChanges.empty())
+    logWarning("resuming with changed settings: " + describeChanges(otherChanges));
   progress_ = loadCheckpoint(path, *network_, optimizer_.get(), true);
   progress_.configYaml = configYaml(config_);
   WSSS_CHECK(progress_.iteration <= config_.train.iterations, "checkpoint ", path, " is at step ",
@@ -187,7 +188,8 @@ StepRecord Trainer::step(const Batch& cpuBatch) {
 
   StepRecord record;
   record.iteration = stepIndex + 1;
-  for (const auto& [name, value] : losses.terms) record.losses.emplace_back(name, value.item<double>());
+  for (const auto& [name, value] : losses.terms)
+    record.losses.emplace_back(name, value.item<double>());
   record.losses.emplace_back("total", losses.total.item<double>());
   record.lr = lastLr_;
   const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;

@@ -19,17 +19,17 @@ void TrainOptions::describe(OptionTable& table) {
       .atMost(1);
   table.field("amp", amp, "bf16 autocast on CUDA (no effect on CPU)");
   table.field("channels_last", channelsLast, "channels_last memory format on CUDA");
-  table.field("threads", threads, "torch intra-op threads on CPU (0 = torch's default)")
-      .atLeast(0);
+  table.field("threads", threads, "torch intra-op threads on CPU (0 = torch's default)").atLeast(0);
   table.field("log_interval", logInterval, "steps between progress lines").atLeast(1);
-  table.field("eval_interval", evalInterval,
-              "steps between evaluations on data.val_split (0 = only at the end)")
+  table
+      .field("eval_interval", evalInterval,
+             "steps between evaluations on data.val_split (0 = only at the end)")
       .atLeast(0);
-  table.field("checkpoint_interval", checkpointInterval,
-              "steps between checkpoints (last.pt and iter_NNNNNN.pt)")
+  table
+      .field("checkpoint_interval", checkpointInterval,
+             "steps between checkpoints (last.pt and iter_NNNNNN.pt)")
       .atLeast(1);
-  table.field("keep_checkpoints", keepCheckpoints, "newest iter_NNNNNN.pt files kept")
-      .atLeast(0);
+  table.field("keep_checkpoints", keepCheckpoints, "newest iter_NNNNNN.pt files kept").atLeast(0);
 }
 
 }  // namespace wsss

@@ -31,13 +31,14 @@ LossTerms computeLosses(const NetworkOutputs& outputs, const Batch& batch,
     const int64_t width = batch.image.size(3);
     torch::Tensor target;
     if (config.supervision == "full") {
-      WSSS_CHECK(batch.mask.defined(), "supervision: full needs ground-truth masks, but the "
-                                       "training split has none (data.mask_dirs)");
+      WSSS_CHECK(batch.mask.defined(),
+                 "supervision: full needs ground-truth masks, but the "
+                 "training split has none (data.mask_dirs)");
       target = batch.mask;
     } else {
-      target = makePseudoTargets(outputs.cam, batch.labels, batch.cropBox, height, width,
-                                 config.pseudo)
-                   .segLabel;
+      target =
+          makePseudoTargets(outputs.cam, batch.labels, batch.cropBox, height, width, config.pseudo)
+              .segLabel;
     }
     const torch::Tensor logits = resizeMaps(outputs.seg.to(torch::kFloat32), height, width);
     const torch::Tensor seg = segmentationLoss(logits, target, config.seg.balanced);

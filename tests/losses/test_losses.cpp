@@ -38,8 +38,7 @@ TEST_CASE("L_seg averages background and foreground apart and ignores 255", "[lo
   const torch::Tensor balanced = wsss::segmentationLoss(logits, target, true);
   CHECK(balanced.item<double>() == Approx(0.5 * background + 0.5 * foreground).epsilon(1e-6));
   const torch::Tensor plain = wsss::segmentationLoss(logits, target, false);
-  CHECK(plain.item<double>() ==
-        Approx((background + 2 * foreground) / 3).epsilon(1e-6));
+  CHECK(plain.item<double>() == Approx((background + 2 * foreground) / 3).epsilon(1e-6));
 
   SECTION("an image with only ignored pixels gives zero and a gradient of zero") {
     const torch::Tensor ignored = torch::full({1, 2, 2}, 255, torch::kLong);

@@ -6,10 +6,9 @@
 #include "train/pseudo_labels.h"
 #include "train/training_options.h"
 
-TEST_CASE("class maps are relu'd, masked by the labels and divided by their peak",
-          "[pseudo]") {
-  const torch::Tensor maps = torch::tensor({-1.0f, 2.0f, 4.0f, 1.0f, 3.0f, 6.0f, -2.0f, 0.0f})
-                                 .view({1, 2, 2, 2});
+TEST_CASE("class maps are relu'd, masked by the labels and divided by their peak", "[pseudo]") {
+  const torch::Tensor maps =
+      torch::tensor({-1.0f, 2.0f, 4.0f, 1.0f, 3.0f, 6.0f, -2.0f, 0.0f}).view({1, 2, 2, 2});
   const torch::Tensor labels = torch::tensor({{1.0f, 0.0f}});
   const torch::Tensor normalised = wsss::normaliseClassMaps(maps, labels);
   const torch::Tensor expected =
@@ -18,8 +17,7 @@ TEST_CASE("class maps are relu'd, masked by the labels and divided by their peak
   CHECK(normalised.max().item<float>() < 1.0f);
 }
 
-TEST_CASE("the two-threshold rule: class above 0.55, background below 0.35, else 255",
-          "[pseudo]") {
+TEST_CASE("the two-threshold rule: class above 0.55, background below 0.35, else 255", "[pseudo]") {
   // Two classes over four pixels.
   const torch::Tensor scores =
       torch::tensor({0.9f, 0.2f, 0.4f, 0.1f, 0.1f, 0.6f, 0.3f, 0.34f}).view({1, 2, 2, 2});

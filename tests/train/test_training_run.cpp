@@ -35,7 +35,9 @@ std::string instantConfig(const TempDir& dir, int64_t iterations) {
   writeText(config, "base: " + std::string(WSSS_SOURCE_DIR) + "/configs/toy/baseline.yaml\n" +
                         "device: cpu\n"
                         "data:\n"
-                        "  root: " + (dir / "toy").string() + "\n"
+                        "  root: " +
+                        (dir / "toy").string() +
+                        "\n"
                         "  workers: 2\n"
                         "  augment:\n"
                         "    crop_size: 64\n"
@@ -45,7 +47,9 @@ std::string instantConfig(const TempDir& dir, int64_t iterations) {
                         "  embed_dim: 16\n"
                         "  seg_channels: 16\n"
                         "train:\n"
-                        "  iterations: " + std::to_string(iterations) + "\n"
+                        "  iterations: " +
+                        std::to_string(iterations) +
+                        "\n"
                         "  batch_size: 2\n"
                         "  warmup_iters: 2\n"
                         "  checkpoint_interval: 2\n"
@@ -125,10 +129,10 @@ TEST_CASE("train writes its run folder and eval scores the checkpoint", "[train]
 
   SECTION("eval prints the per-class table and writes metrics.json and PNGs") {
     const fs::path evalDir = dir / "eval";
-    const auto scored = runWsss("eval --config " + config + " --checkpoint " +
-                                (work / "checkpoints/last.pt").string() + " --work-dir " +
-                                evalDir.string() + " --save-png " + (dir / "png").string() +
-                                " eval.flip=true eval.scales=[0.75,1.0]");
+    const auto scored =
+        runWsss("eval --config " + config + " --checkpoint " +
+                (work / "checkpoints/last.pt").string() + " --work-dir " + evalDir.string() +
+                " --save-png " + (dir / "png").string() + " eval.flip=true eval.scales=[0.75,1.0]");
     INFO(scored.output);
     REQUIRE(scored.exitCode == 0);
     CHECK(scored.output.find("background") != std::string::npos);
@@ -139,12 +143,14 @@ TEST_CASE("train writes its run folder and eval scores the checkpoint", "[train]
     CHECK(metrics.find("\"flip\": true") != std::string::npos);
     CHECK(metrics.find("\"iteration\": 6") != std::string::npos);
     int pngs = 0;
-    for (const auto& entry : fs::directory_iterator(dir / "png")) pngs += entry.path().extension() == ".png";
+    for (const auto& entry : fs::directory_iterator(dir / "png"))
+      pngs += entry.path().extension() == ".png";
     CHECK(pngs == 4);
   }
   SECTION("eval --target cam scores the pseudo-labels") {
-    const auto scored = runWsss("eval --config " + config + " --checkpoint " +
-                                (work / "checkpoints/best.pt").string() + " --target cam --split train");
+    const auto scored =
+        runWsss("eval --config " + config + " --checkpoint " +
+                (work / "checkpoints/best.pt").string() + " --target cam --split train");
     INFO(scored.output);
     REQUIRE(scored.exitCode == 0);
     const std::string metrics = readText(work / "eval-train-cam/metrics.json");
@@ -265,9 +271,9 @@ TEST_CASE("full supervision trains the segmentation head on the masks from the f
 
 TEST_CASE("train without a checkpoint to resume says what to do", "[train]") {
   TempDir dir("train_no_resume");
-  const auto run = runWsss("train --config " + std::string(WSSS_SOURCE_DIR) +
-                           "/configs/toy/baseline.yaml --work-dir " + (dir / "run").string() +
-                           " --resume");
+  const auto run =
+      runWsss("train --config " + std::string(WSSS_SOURCE_DIR) +
+              "/configs/toy/baseline.yaml --work-dir " + (dir / "run").string() + " --resume");
   CHECK(run.exitCode == 1);
   CHECK(run.output.find("last.pt does not exist") != std::string::npos);
 }

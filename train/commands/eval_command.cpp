@@ -24,14 +24,16 @@ namespace {
 std::string jsonNumbers(const std::vector<double>& values) {
   std::ostringstream list;
   list << "[";
-  for (size_t index = 0; index < values.size(); ++index) list << (index ? ", " : "") << values[index];
+  for (size_t index = 0; index < values.size(); ++index)
+    list << (index ? ", " : "") << values[index];
   return list.str() + "]";
 }
 
 // The network the checkpoint was trained as: its model keys must agree with the config's.
 void checkModelMatches(const std::string& checkpoint, const TrainingProgress& progress,
                        const ExperimentConfig& config) {
-  const auto trained = readConfigText<ExperimentConfig>(progress.configYaml, "checkpoint " + checkpoint);
+  const auto trained =
+      readConfigText<ExperimentConfig>(progress.configYaml, "checkpoint " + checkpoint);
   std::vector<ConfigChange> modelChanges;
   for (const ConfigChange& change : configChanges(trained, config)) {
     if (change.changesModel) modelChanges.push_back(change);
@@ -47,10 +49,12 @@ Command evalCommand() {
   Command command;
   command.name = "eval";
   command.summary = "score a checkpoint on a split: per-class IoU, mIoU, metrics.json";
-  FlagSpec checkpoint{"checkpoint", "CKPT", "the checkpoint to score (e.g. runs/x/checkpoints/best.pt)"};
+  FlagSpec checkpoint{"checkpoint", "CKPT",
+                      "the checkpoint to score (e.g. runs/x/checkpoints/best.pt)"};
   checkpoint.required = true;
   command.flags = {
-      configFlag(), checkpoint,
+      configFlag(),
+      checkpoint,
       workDirFlag("where metrics.json and config.yaml go (default <run>/eval-<split>-<target>)"),
       {"split", "NAME", "split to score (default data.val_split)"},
       {"target", "seg|cam", "seg: the segmentation head (default); cam: the CAM pseudo-labels"},
@@ -67,10 +71,10 @@ Command evalCommand() {
     target.showProgress = true;
     WSSS_CHECK(target.target == "seg" || target.target == "cam", "--target '", target.target,
                "' is not one of seg, cam");
-    const std::string workDir = arguments.text(
-        "work-dir", (std::filesystem::path(runDirOfCheckpoint(checkpoint)) /
-                     ("eval-" + split + "-" + target.target))
-                        .string());
+    const std::string workDir =
+        arguments.text("work-dir", (std::filesystem::path(runDirOfCheckpoint(checkpoint)) /
+                                    ("eval-" + split + "-" + target.target))
+                                       .string());
 
     const TrainingProgress trained = readCheckpointProgress(checkpoint);
     checkModelMatches(checkpoint, trained, config);
@@ -81,22 +85,21 @@ Command evalCommand() {
     loadCheckpoint(checkpoint, *network, nullptr, false);
     writeRunConfig(workDir, config);
 
-    logInfo("scoring " + checkpoint + " (iteration " + std::to_string(trained.iteration) +
-            ") on " + split + " (" + std::to_string(dataset->size()) + " images), target " +
-            target.target);
+    logInfo("scoring " + checkpoint + " (iteration " + std::to_string(trained.iteration) + ") on " +
+            split + " (" + std::to_string(dataset->size()) + " images), target " + target.target);
     const SegmentationScores scores = evaluateNetwork(network, dataset, config, device, target);
     const auto names = classNamesWithBackground(*dataset);
     std::cout << formatScoresTable(scores, names);
 
     const bool cam = target.target == "cam";
-    const std::string metrics = scoresJson(
-        scores, names,
-        {{"split", jsonString(split)},
-         {"target", jsonString(target.target)},
-         {"checkpoint", jsonString(checkpoint)},
-         {"iteration", std::to_string(trained.iteration)},
-         {"scales", cam ? "[1]" : jsonNumbers(config.eval.scales)},
-         {"flip", !cam && config.eval.flip ? "true" : "false"}});
+    const std::string metrics =
+        scoresJson(scores, names,
+                   {{"split", jsonString(split)},
+                    {"target", jsonString(target.target)},
+                    {"checkpoint", jsonString(checkpoint)},
+                    {"iteration", std::to_string(trained.iteration)},
+                    {"scales", cam ? "[1]" : jsonNumbers(config.eval.scales)},
+                    {"flip", !cam && config.eval.flip ? "true" : "false"}});
     const std::string metricsPath = (std::filesystem::path(workDir) / "metrics.json").string();
     writeFileAtomically(metricsPath, metrics);
     logInfo("wrote " + metricsPath);

@@ -30,8 +30,7 @@ Command trainCommand() {
   Command command;
   command.name = "train";
   command.summary = "train the network; --resume continues a stopped run exactly";
-  FlagSpec resume{"resume", "CKPT",
-                  "continue from CKPT (default: <work-dir>/checkpoints/last.pt)"};
+  FlagSpec resume{"resume", "CKPT", "continue from CKPT (default: <work-dir>/checkpoints/last.pt)"};
   resume.optionalValue = true;
   command.flags = {configFlag(),
                    workDirFlag("run folder: config.yaml, metrics.jsonl, checkpoints/ (default "
@@ -45,8 +44,9 @@ Command trainCommand() {
       if (!givenResume.empty()) {
         workDir = runDirOfCheckpoint(givenResume);
       } else {
-        WSSS_CHECK(arguments.has("config"), "missing --config FILE: name an experiment file, "
-                                            "e.g. --config configs/toy/baseline.yaml");
+        WSSS_CHECK(arguments.has("config"),
+                   "missing --config FILE: name an experiment file, "
+                   "e.g. --config configs/toy/baseline.yaml");
         workDir = defaultWorkDir(arguments.text("config"));
       }
     }
@@ -57,12 +57,12 @@ Command trainCommand() {
       request.config = loadExperiment(arguments);
     } else {
       // Resuming without --config: the checkpoint's own config, plus any overrides.
-      WSSS_CHECK(!request.resumeFrom.empty(), "missing --config FILE: name an experiment file, "
-                                              "e.g. --config configs/toy/baseline.yaml");
-      request.config =
-          readConfigText<ExperimentConfig>(readCheckpointProgress(request.resumeFrom).configYaml,
-                                           "checkpoint " + request.resumeFrom,
-                                           arguments.overrides());
+      WSSS_CHECK(!request.resumeFrom.empty(),
+                 "missing --config FILE: name an experiment file, "
+                 "e.g. --config configs/toy/baseline.yaml");
+      request.config = readConfigText<ExperimentConfig>(
+          readCheckpointProgress(request.resumeFrom).configYaml, "checkpoint " + request.resumeFrom,
+          arguments.overrides());
     }
     return runTraining(request);
   };
