@@ -1,0 +1,28 @@
+#pragma once
+// The MainNet head: embed = relu(conv1x1(high)), cam = conv1x1(embed) without bias, and the
+// image logits as the spatial mean of cam, so that the classification loss trains the CAM.
+#include <torch/torch.h>
+
+#include <cstdint>
+
+namespace wsss {
+
+struct CamHeadOutputs {
+  torch::Tensor embed;   // B x D x h x w
+  torch::Tensor cam;     // B x C x h x w, raw scores (no relu)
+  torch::Tensor logits;  // B x C
+};
+
+class CamHeadImpl : public torch::nn::Module {
+ public:
+  CamHeadImpl(int64_t inChannels, int64_t embedDim, int64_t numClasses);
+  CamHeadOutputs forward(const torch::Tensor& high);
+
+ private:
+  torch::nn::Conv2d embed{nullptr};
+  // No bias: a per-class constant would shift the whole map and carry no localisation.
+  torch::nn::Conv2d classifier{nullptr};
+};
+TORCH_MODULE(CamHead);
+
+}  // namespace wsss
