@@ -23,6 +23,7 @@
 #include "train/evaluation_report.h"
 #include "train/lr_schedule.h"
 #include "train/network_evaluation.h"
+#include "train/optimizer_factory.h"
 #include "train/progress_log.h"
 #include "train/run_device.h"
 #include "train/stop_signal.h"
@@ -35,36 +36,6 @@ namespace {
 std::string configYaml(const ExperimentConfig& config) {
   ExperimentConfig copy = config;
   return configToYaml(copy);
-}
-
-std::unique_ptr<torch::optim::Optimizer> makeOptimizer(WsssNetwork& network,
-                                                       const TrainOptions& options) {
-  auto trainable = [](std::vector<torch::Tensor> parameters) {
-    std::vector<torch::Tensor> kept;
-    for (auto& parameter : parameters) {
-      if (parameter.requires_grad()) kept.push_back(parameter);
-    }
-    return kept;
-  };
-  const double headLr = options.lr * options.headLrScale;
-  std::vector<torch::optim::OptimizerParamGroup> groups;
-  if (options.optimizer == "sgd") {
-    auto settings = [&](double lr) {
-      return std::make_unique<torch::optim::SGDOptions>(torch::optim::SGDOptions(lr)
-                                                            .momentum(options.momentum)
-                                                            .weight_decay(options.weightDecay));
-    };
-    groups.emplace_back(trainable(network->backboneParameters()), settings(options.lr));
-    groups.emplace_back(trainable(network->headParameters()), settings(headLr));
-    return std::make_unique<torch::optim::SGD>(groups, torch::optim::SGDOptions(options.lr));
-  }
-  auto settings = [&](double lr) {
-    return std::make_unique<torch::optim::AdamWOptions>(
-        torch::optim::AdamWOptions(lr).weight_decay(options.weightDecay));
-  };
-  groups.emplace_back(trainable(network->backboneParameters()), settings(options.lr));
-  groups.emplace_back(trainable(network->headParameters()), settings(headLr));
-  return std::make_unique<torch::optim::AdamW>(groups, torch::optim::AdamWOptions(options.lr));
 }
 
 class Trainer {

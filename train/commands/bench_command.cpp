@@ -8,6 +8,8 @@
 #include "data/voc_dataset.h"
 #include "train/commands/commands.h"
 #include "train/commands/experiment_setup.h"
+#include "train/run_device.h"
+#include "train/step_benchmark.h"
 
 namespace wsss {
 
@@ -29,32 +31,73 @@ double loaderThroughput(const std::shared_ptr<const VocDataset>& dataset,
   return static_cast<double>(images) / elapsed.count();
 }
 
+int benchLoader(const ExperimentConfig& config, const std::shared_ptr<const VocDataset>& dataset,
+                int64_t batches) {
+  std::printf("loader on %s/%s: batch %lld, crop %lld, %lld batches per setting\n",
+              config.data.root.c_str(), config.data.trainSplit.c_str(),
+              static_cast<long long>(config.train.batchSize),
+              static_cast<long long>(config.data.augment.cropSize),
+              static_cast<long long>(batches));
+  std::printf("%8s %12s %10s\n", "workers", "images/s", "vs 0");
+  double baseline = 0;
+  for (int64_t workers = 0; workers <= config.data.workers; ++workers) {
+    const double rate = loaderThroughput(dataset, config, workers, batches);
+    if (workers == 0) baseline = rate;
+    std::printf("%8lld %12.1f %9.2fx\n", static_cast<long long>(workers), rate, rate / baseline);
+  }
+  return 0;
+}
+
+// The training step on one real batch, for each setting worth comparing on the device.
+int benchTrainingStep(const ExperimentConfig& config,
+                      const std::shared_ptr<const VocDataset>& dataset, int64_t steps) {
+  const torch::Device device = resolveDevice(config.device);
+  LoaderOptions options = loaderOptionsFor(config.data, config.train.batchSize, true,
+                                           static_cast<uint64_t>(config.seed));
+  DataLoader loader(dataset, options);
+  const Batch batch = *loader.next();
+  std::printf("training step of %s on %s: batch %lld, crop %lld, %lld steps per setting\n",
+              config.model.backbone.c_str(), device.str().c_str(),
+              static_cast<long long>(config.train.batchSize),
+              static_cast<long long>(config.data.augment.cropSize), static_cast<long long>(steps));
+  const auto results = benchmarkTrainingSteps(config, dataset->numClasses(), batch, device,
+                                              stepBenchmarkSettings(device), steps);
+  std::printf("%-32s %12s %10s %14s\n", "setting", "images/s", "vs first", "peak MiB");
+  for (const StepBenchmarkResult& result : results) {
+    const double ratio = result.imagesPerSecond / results.front().imagesPerSecond;
+    if (result.peakMemoryMiB >= 0) {
+      std::printf("%-32s %12.1f %9.2fx %14.0f\n", result.setting.name.c_str(),
+                  result.imagesPerSecond, ratio, result.peakMemoryMiB);
+    } else {
+      std::printf("%-32s %12.1f %9.2fx %14s\n", result.setting.name.c_str(), result.imagesPerSecond,
+                  ratio, "-");
+    }
+  }
+  return 0;
+}
+
 }  // namespace
 
 Command benchCommand() {
   Command command;
   command.name = "bench";
-  command.summary = "measure the training loader's images/s with 0..data.workers threads";
-  command.flags = {configFlag(), {"batches", "N", "batches timed per setting (default 20)"}};
+  command.summary =
+      "measure throughput side by side: the loader (0..data.workers threads) or the training "
+      "step (CPU threads; fp32 / bf16 / channels_last on CUDA)";
+  command.flags = {configFlag(),
+                   {"what", "loader|train", "what to time (default loader)"},
+                   {"batches", "N", "batches (or steps) timed per setting (default 20)"}};
   command.acceptsOverrides = true;
   command.run = [](const ParsedArguments& arguments) {
     const ExperimentConfig config = loadExperiment(arguments);
     const int64_t batches = arguments.integer("batches", 20);
     WSSS_CHECK(batches >= 1, "--batches: need at least 1, got ", batches);
+    const std::string what = arguments.text("what", "loader");
+    WSSS_CHECK(what == "loader" || what == "train", "--what: '", what,
+               "' is not one of loader, train");
     const auto dataset = std::make_shared<const VocDataset>(config.data, config.data.trainSplit);
-    std::printf("loader on %s/%s: batch %lld, crop %lld, %lld batches per setting\n",
-                config.data.root.c_str(), config.data.trainSplit.c_str(),
-                static_cast<long long>(config.train.batchSize),
-                static_cast<long long>(config.data.augment.cropSize),
-                static_cast<long long>(batches));
-    std::printf("%8s %12s %10s\n", "workers", "images/s", "vs 0");
-    double baseline = 0;
-    for (int64_t workers = 0; workers <= config.data.workers; ++workers) {
-      const double rate = loaderThroughput(dataset, config, workers, batches);
-      if (workers == 0) baseline = rate;
-      std::printf("%8lld %12.1f %9.2fx\n", static_cast<long long>(workers), rate, rate / baseline);
-    }
-    return 0;
+    if (what == "train") return benchTrainingStep(config, dataset, batches);
+    return benchLoader(config, dataset, batches);
   };
   return command;
 }

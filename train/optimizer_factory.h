@@ -1,0 +1,17 @@
+#pragma once
+// The optimiser of `train.optimizer` over the network's two learning-rate groups: group 0 the
+// backbone at train.lr, group 1 the heads at train.lr · train.head_lr_scale. Parameters that
+// do not require grad (frozen BatchNorm) are left out.
+#include <torch/torch.h>
+
+#include <memory>
+
+#include "models/network.h"
+#include "train/training_options.h"
+
+namespace wsss {
+
+std::unique_ptr<torch::optim::Optimizer> makeOptimizer(WsssNetwork& network,
+                                                       const TrainOptions& options);
+
+}  // namespace wsss

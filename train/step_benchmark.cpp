@@ -1,0 +1,89 @@
+#include "train/step_benchmark.h"
+
+#include <c10/cuda/CUDACachingAllocator.h>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <thread>
+
+#include "models/network.h"
+#include "train/device_batch.h"
+#include "train/optimizer_factory.h"
+#include "train/run_device.h"
+#include "train/training_step.h"
+
+namespace wsss {
+
+namespace {
+
+void synchronise(const torch::Device& device) {
+  if (device.is_cuda()) torch::cuda::synchronize();
+}
+
+}  // namespace
+
+std::vector<StepBenchmarkSetting> stepBenchmarkSettings(const torch::Device& device) {
+  if (device.is_cuda()) {
+    return {{"fp32", 0, false, false},
+            {"bf16 autocast", 0, true, false},
+            {"bf16 autocast + channels_last", 0, true, true}};
+  }
+  const int64_t cores = std::max<int64_t>(1, std::thread::hardware_concurrency());
+  std::vector<StepBenchmarkSetting> settings;
+  for (int64_t threads = 1; threads <= cores; threads *= 2) {
+    settings.push_back({"threads " + std::to_string(threads), threads, false, false});
+  }
+  return settings;
+}
+
+std::vector<StepBenchmarkResult> benchmarkTrainingSteps(
+    const ExperimentConfig& config, int64_t numClasses, const Batch& cpuBatch,
+    const torch::Device& device, const std::vector<StepBenchmarkSetting>& settings, int64_t steps) {
+  std::vector<StepBenchmarkResult> results;
+  for (const StepBenchmarkSetting& setting : settings) {
+    if (setting.threads > 0) torch::set_num_threads(static_cast<int>(setting.threads));
+    ExperimentConfig run = config;
+    run.train.amp = setting.amp;
+    run.train.channelsLast = setting.channelsLast;
+    // Past every warm-up, so the segmentation head and its loss are timed too.
+    const int64_t iteration = run.train.iterations - 1;
+    torch::manual_seed(static_cast<uint64_t>(run.seed));
+    WsssNetwork network(run.model, numClasses);
+    network->to(device);
+    if (device.is_cuda() && setting.channelsLast) network->to(torch::MemoryFormat::ChannelsLast);
+    network->train();
+    auto optimizer = makeOptimizer(network, run.train);
+    const Batch batch = batchToDevice(cpuBatch, device, setting.channelsLast);
+    auto step = [&] {
+      LossTerms losses;
+      {
+        AutocastScope autocast(device, setting.amp);
+        losses = computeLosses(network->forward(batch.image, true), batch, run, iteration);
+      }
+      optimizer->zero_grad();
+      losses.total.backward();
+      optimizer->step();
+    };
+    for (int warmup = 0; warmup < 2; ++warmup) step();
+    synchronise(device);
+    if (device.is_cuda()) {
+      c10::cuda::CUDACachingAllocator::resetPeakStats(device.index());
+    }
+    const auto start = std::chrono::steady_clock::now();
+    for (int64_t index = 0; index < steps; ++index) step();
+    synchronise(device);
+    const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+    StepBenchmarkResult result;
+    result.setting = setting;
+    result.imagesPerSecond =
+        static_cast<double>(steps * batch.size()) / std::max(elapsed.count(), 1e-9);
+    if (device.is_cuda()) {
+      const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device.index());
+      result.peakMemoryMiB = static_cast<double>(stats.allocated_bytes[0].peak) / (1024.0 * 1024.0);
+    }
+    results.push_back(result);
+  }
+  return results;
+}
+
+}  // namespace wsss

@@ -1,0 +1,36 @@
+#pragma once
+// Throughput of the real training step (forward, pseudo-labels, losses, backward, optimiser
+// step) on one batch held on the device, so the figure is the network's and not the loader's.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "data/batch.h"
+#include "train/experiment_config.h"
+
+namespace wsss {
+
+struct StepBenchmarkSetting {
+  std::string name;     // e.g. "threads 2" or "bf16 + channels_last"
+  int64_t threads = 0;  // torch CPU threads; 0 = leave as is
+  bool amp = false;
+  bool channelsLast = false;
+};
+
+struct StepBenchmarkResult {
+  StepBenchmarkSetting setting;
+  double imagesPerSecond = 0;
+  double peakMemoryMiB = -1;  // CUDA only
+};
+
+// The settings worth comparing on `device`: CPU thread counts, or on CUDA fp32 against bf16
+// autocast and channels_last.
+std::vector<StepBenchmarkSetting> stepBenchmarkSettings(const torch::Device& device);
+
+// Times `steps` steps after two of warm-up, with the segmentation head on, for each setting,
+// each on a freshly initialised network (seeded alike).
+std::vector<StepBenchmarkResult> benchmarkTrainingSteps(
+    const ExperimentConfig& config, int64_t numClasses, const Batch& batch,
+    const torch::Device& device, const std::vector<StepBenchmarkSetting>& settings, int64_t steps);
+
+}  // namespace wsss
