@@ -55,7 +55,7 @@ TrainingProgress readProgress(torch::serialize::InputArchive& archive, const std
   progress.iteration = readValue(archive, "iteration", path).toInt();
   torch::Tensor sampler;
   WSSS_CHECK(archive.try_read("sampler", sampler), "checkpoint ", path, " has no sampler state");
-  progress.sampler = samplerStateFromTensor(sampler);
+  progress.sampler = samplerStateFromTensor(sampler.cpu());
   progress.bestMetric = readValue(archive, "best_metric", path).toDouble();
   progress.bestIteration = readValue(archive, "best_iteration", path).toInt();
   progress.configYaml = readValue(archive, "config", path).toStringRef();

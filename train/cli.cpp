@@ -45,8 +45,9 @@ void printProgramHelp(std::ostream& out) {
 void printCommandHelp(const Command& command, std::ostream& out) {
   out << "usage: " << usageLine(command) << "\n\n" << command.summary << "\n\noptions:\n";
   for (const FlagSpec& flag : command.flags) {
-    const std::string name =
-        "--" + flag.name + (flag.valueName.empty() ? "" : " " + flag.valueName);
+    std::string value = flag.valueName.empty() ? "" : " " + flag.valueName;
+    if (flag.optionalValue) value = " [" + flag.valueName + "]";
+    const std::string name = "--" + flag.name + value;
     out << "  " << std::left << std::setw(18) << name << flag.help << "\n";
   }
   out << "  " << std::left << std::setw(18) << "--help"

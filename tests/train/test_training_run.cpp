@@ -206,6 +206,22 @@ TEST_CASE("a run stopped by SIGTERM and resumed ends bitwise equal to an unbroke
   CHECK(lossCurve(broken / "metrics.jsonl") == lossCurve(straight / "metrics.jsonl"));
 }
 
+TEST_CASE("Ctrl-C saves last.pt and exits with 130", "[train][resume]") {
+  TempDir dir("train_interrupt");
+  const std::string config = instantConfig(dir, 40);
+  const fs::path work = dir / "run";
+  BackgroundWsss run("train --config " + config + " --work-dir " + work.string(), dir / "run.log");
+  REQUIRE(waitFor([&] { return lineCount(work / "metrics.jsonl") >= 3; }, 120));
+  run.sendSignal(SIGINT);
+  const int exitCode = run.wait();
+  INFO(readText(dir / "run.log"));
+  REQUIRE(exitCode == 130);
+  CHECK(readText(dir / "run.log").find("continue with --resume") != std::string::npos);
+  const int64_t savedAt =
+      wsss::readCheckpointProgress((work / "checkpoints/last.pt").string()).iteration;
+  CHECK(savedAt == static_cast<int64_t>(lossCurve(work / "metrics.jsonl").size()));
+}
+
 TEST_CASE("a run killed after a checkpoint resumes from it to the same weights and curve",
           "[train][resume]") {
   TempDir dir("train_resume_kill");
