@@ -74,7 +74,10 @@ Trainer::Trainer(const TrainingRequest& request)
 
   // The initial weights come from the seed alone, so two runs of one config start alike.
   torch::manual_seed(static_cast<uint64_t>(config_.seed));
-  network_ = WsssNetwork(config_.model, trainSet_->numClasses());
+  ModelOptions model = config_.model;
+  // A resumed run takes every weight from its checkpoint; the pretrained file is not needed.
+  if (!request.resumeFrom.empty()) model.pretrained.clear();
+  network_ = WsssNetwork(model, trainSet_->numClasses());
   network_->to(device_);
   if (device_.is_cuda() && config_.train.channelsLast) {
     network_->to(torch::MemoryFormat::ChannelsLast);

@@ -293,3 +293,35 @@ TEST_CASE("train without a checkpoint to resume says what to do", "[train]") {
   CHECK(run.exitCode == 1);
   CHECK(run.output.find("last.pt does not exist") != std::string::npos);
 }
+
+TEST_CASE("a ResNet run starts from torchvision weights; resume and eval do not need the file",
+          "[train][pretrained]") {
+  TempDir dir("train_pretrained");
+  const std::string config = instantConfig(dir, 2);
+  const fs::path weights = dir / "resnet18.pt";
+  const auto exported = wsss::test::runReferenceScript("export_torchvision_weights.py",
+                                                       "--arch resnet18 --out " + weights.string());
+  INFO(exported.output);
+  REQUIRE(exported.exitCode == 0);
+  const fs::path work = dir / "run";
+  const std::string resnet =
+      " model.backbone=resnet18 model.seg_channels=32 model.pretrained=" + weights.string();
+  const auto trained =
+      runWsss("train --config " + config + " --work-dir " + work.string() + resnet);
+  INFO(trained.output);
+  REQUIRE(trained.exitCode == 0);
+
+  fs::remove(weights);
+  const auto resumed = runWsss("train --config " + config + " --work-dir " + work.string() +
+                               " --resume train.iterations=3" + resnet);
+  INFO(resumed.output);
+  CHECK(resumed.exitCode == 0);
+  const auto scored = runWsss("eval --config " + config + " --checkpoint " +
+                              (work / "checkpoints/last.pt").string() + resnet);
+  INFO(scored.output);
+  CHECK(scored.exitCode == 0);
+  const auto fresh =
+      runWsss("train --config " + config + " --work-dir " + (dir / "other").string() + resnet);
+  CHECK(fresh.exitCode == 1);
+  CHECK(fresh.output.find("resnet18.pt") != std::string::npos);
+}

@@ -80,7 +80,10 @@ Command evalCommand() {
     checkModelMatches(checkpoint, trained, config);
     const auto dataset = std::make_shared<const VocDataset>(config.data, split);
     const torch::Device device = resolveDevice(config.device);
-    WsssNetwork network(config.model, dataset->numClasses());
+    // Every weight comes from the checkpoint; the pretrained file is not needed.
+    ModelOptions model = config.model;
+    model.pretrained.clear();
+    WsssNetwork network(model, dataset->numClasses());
     network->to(device);
     loadCheckpoint(checkpoint, *network, nullptr, false);
     writeRunConfig(workDir, config);
