@@ -253,7 +253,25 @@ int Trainer::run() {
 
 int runTraining(const TrainingRequest& request) {
   Trainer trainer(request);
-  return trainer.run();
+  try {
+    return trainer.run();
+  } catch (...) {
+    // The end-of-training hook: whatever stopped the run, say where it can continue from.
+    const std::string last = lastCheckpointPath(request.workDir);
+    if (std::filesystem::exists(last)) {
+      std::string iteration = "unreadable";
+      try {
+        iteration = std::to_string(readCheckpointProgress(last).iteration);
+      } catch (const Error&) {
+        // The original error matters more than this one.
+      }
+      logError("training stopped; the newest checkpoint is " + last + " (iteration " + iteration +
+               "), --resume continues it");
+    } else {
+      logError("training stopped before its first checkpoint; nothing to resume");
+    }
+    throw;
+  }
 }
 
 }  // namespace wsss

@@ -263,6 +263,7 @@ TEST_CASE("a non-finite loss stops the run naming the step and every term", "[tr
   const int64_t failedAt = std::stoll(run.output.substr(at + 29));
   CHECK(run.output.find("cls = ") != std::string::npos);
   CHECK(run.output.find("total = ") != std::string::npos);
+  CHECK(run.output.find("the newest checkpoint is") != std::string::npos);
   // The failing step wrote nothing: last.pt is the step before it, whole and loadable.
   const std::string last = (work / "checkpoints/last.pt").string();
   REQUIRE(fs::exists(last));
