@@ -67,6 +67,10 @@ class Trainer {
 
 Trainer::Trainer(const TrainingRequest& request)
     : config_(request.config), workDir_(request.workDir), device_(resolveDevice(config_.device)) {
+  WSSS_CHECK(!config_.model.isResNet() || config_.train.batchSize >= 2,
+             "train.batch_size is 1, but a ResNet backbone's segmentation head has BatchNorm "
+             "(ASPP image pooling), which needs at least 2 images per step: set "
+             "train.batch_size >= 2 or model.backbone: scratch");
   if (config_.train.threads > 0) torch::set_num_threads(static_cast<int>(config_.train.threads));
   trainSet_ = std::make_shared<const VocDataset>(config_.data, config_.data.trainSplit);
   WSSS_CHECK(trainSet_->size() > 0, "the training split ", trainSet_->splitPath(), " is empty");

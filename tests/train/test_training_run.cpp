@@ -326,3 +326,13 @@ TEST_CASE("a ResNet run starts from torchvision weights; resume and eval do not 
   CHECK(fresh.exitCode == 1);
   CHECK(fresh.output.find("resnet18.pt") != std::string::npos);
 }
+
+TEST_CASE("a ResNet run of one image per step is refused before it starts", "[train]") {
+  TempDir dir("train_resnet_batch");
+  const std::string config = instantConfig(dir, 2);
+  const auto run = runWsss("train --config " + config + " --work-dir " + (dir / "run").string() +
+                           " model.backbone=resnet18 train.batch_size=1");
+  CHECK(run.exitCode == 1);
+  CHECK(run.output.find("train.batch_size is 1") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "run/checkpoints"));
+}
