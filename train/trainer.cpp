@@ -71,6 +71,13 @@ Trainer::Trainer(const TrainingRequest& request)
              "train.batch_size is 1, but a ResNet backbone's segmentation head has BatchNorm "
              "(ASPP image pooling), which needs at least 2 images per step: set "
              "train.batch_size >= 2 or model.backbone: scratch");
+  if (config_.model.isResNet() && config_.model.batchNorm == "frozen" &&
+      config_.model.pretrained.empty() && request.resumeFrom.empty()) {
+    logWarning(
+        "model.batch_norm is frozen but model.pretrained is empty: BatchNorm keeps its "
+        "initial statistics and the activations of a random ResNet grow without bound. "
+        "Load weights (README, \"Pretrained weights\") or set model.batch_norm: trainable");
+  }
   if (config_.train.threads > 0) torch::set_num_threads(static_cast<int>(config_.train.threads));
   trainSet_ = std::make_shared<const VocDataset>(config_.data, config_.data.trainSplit);
   WSSS_CHECK(trainSet_->size() > 0, "the training split ", trainSet_->splitPath(), " is empty");
