@@ -336,3 +336,28 @@ TEST_CASE("a ResNet run of one image per step is refused before it starts", "[tr
   CHECK(run.output.find("train.batch_size is 1") != std::string::npos);
   CHECK_FALSE(fs::exists(dir / "run/checkpoints"));
 }
+
+TEST_CASE("a ResNet with frozen BatchNorm and no pretrained weights is warned about", "[train]") {
+  TempDir dir("train_resnet_warning");
+  const std::string config = instantConfig(dir, 1);
+  const auto run = runWsss("train --config " + config + " --work-dir " + (dir / "run").string() +
+                           " model.backbone=resnet18 model.seg_channels=32");
+  INFO(run.output);
+  CHECK(run.exitCode == 0);
+  CHECK(run.output.find("model.batch_norm is frozen but model.pretrained is empty") !=
+        std::string::npos);
+}
+
+TEST_CASE("bench --what train times the training step per setting", "[train][bench]") {
+  TempDir dir("bench_train");
+  const std::string config = instantConfig(dir, 4);
+  const auto bench = runWsss("bench --config " + config + " --what train --batches 2");
+  INFO(bench.output);
+  REQUIRE(bench.exitCode == 0);
+  CHECK(bench.output.find("training step of scratch on cpu") != std::string::npos);
+  CHECK(bench.output.find("threads 1") != std::string::npos);
+  CHECK(bench.output.find("1.00x") != std::string::npos);
+  const auto wrong = runWsss("bench --config " + config + " --what model");
+  CHECK(wrong.exitCode == 1);
+  CHECK(wrong.output.find("--what: 'model' is not one of loader, train") != std::string::npos);
+}
