@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/class_maps.h"
+
 namespace wsss {
 
 int64_t lowSkipChannels(int64_t headChannels) {
@@ -26,12 +28,7 @@ SegmentationHeadImpl::SegmentationHeadImpl(const SegmentationHeadOptions& option
 }
 
 torch::Tensor SegmentationHeadImpl::forward(const torch::Tensor& high, const torch::Tensor& low) {
-  namespace F = torch::nn::functional;
-  torch::Tensor context = aspp(high);
-  context = F::interpolate(context, F::InterpolateFuncOptions()
-                                        .size(std::vector<int64_t>{low.size(2), low.size(3)})
-                                        .mode(torch::kBilinear)
-                                        .align_corners(false));
+  const torch::Tensor context = resizeMaps(aspp(high), low.size(2), low.size(3));
   torch::Tensor joined = torch::cat({context, lowReduce->forward(low)}, 1);
   return classifier(fuse->forward(joined));
 }

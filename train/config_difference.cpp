@@ -40,6 +40,14 @@ std::vector<ConfigChange> configChanges(const ExperimentConfig& before,
   return changes;
 }
 
+ConfigComparison compareConfigs(const ExperimentConfig& before, const ExperimentConfig& after) {
+  ConfigComparison comparison;
+  for (ConfigChange& change : configChanges(before, after)) {
+    (change.changesModel ? comparison.network : comparison.other).push_back(std::move(change));
+  }
+  return comparison;
+}
+
 std::string describeChanges(const std::vector<ConfigChange>& changes) {
   std::string text;
   for (const ConfigChange& change : changes) {

@@ -18,6 +18,13 @@ struct ConfigChange {
 std::vector<ConfigChange> configChanges(const ExperimentConfig& before,
                                         const ExperimentConfig& after);
 
+// The same changes, split into those that change the network and the rest.
+struct ConfigComparison {
+  std::vector<ConfigChange> network;
+  std::vector<ConfigChange> other;
+};
+ConfigComparison compareConfigs(const ExperimentConfig& before, const ExperimentConfig& after);
+
 // "model.backbone: resnet50 -> resnet18, data.classes: [...] -> [...]"
 std::string describeChanges(const std::vector<ConfigChange>& changes);
 

@@ -1,5 +1,9 @@
 #include "train/experiment_config.h"
 
+#include <filesystem>
+
+#include "core/atomic_file.h"
+#include "core/config/config_loader.h"
 #include "core/config/option_table.h"
 
 namespace wsss {
@@ -18,6 +22,17 @@ void ExperimentConfig::describe(OptionTable& table) {
   table.section("cls", cls, "image-level classification loss");
   table.section("seg", seg, "segmentation loss on the pseudo-labels (or masks)");
   table.section("eval", eval, "inference used by evaluation");
+}
+
+std::string experimentYaml(const ExperimentConfig& config) {
+  ExperimentConfig copy = config;
+  return configToYaml(copy);
+}
+
+std::string writeRunConfig(const std::string& workDir, const ExperimentConfig& config) {
+  const std::string path = (std::filesystem::path(workDir) / "config.yaml").string();
+  writeFileAtomically(path, experimentYaml(config));
+  return path;
 }
 
 }  // namespace wsss

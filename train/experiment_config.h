@@ -29,4 +29,10 @@ struct ExperimentConfig {
   void describe(OptionTable& table);
 };
 
+// The effective config as YAML text (what config.yaml and every checkpoint hold).
+std::string experimentYaml(const ExperimentConfig& config);
+
+// Writes <workDir>/config.yaml atomically (creating the folder) and returns its path.
+std::string writeRunConfig(const std::string& workDir, const ExperimentConfig& config);
+
 }  // namespace wsss

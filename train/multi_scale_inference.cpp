@@ -5,21 +5,12 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/class_maps.h"
 #include "core/error.h"
 
 namespace wsss {
 
 namespace {
-
-namespace F = torch::nn::functional;
-
-torch::Tensor resizeBilinear(const torch::Tensor& maps, int64_t height, int64_t width) {
-  if (maps.size(2) == height && maps.size(3) == width) return maps;
-  return F::interpolate(maps, F::InterpolateFuncOptions()
-                                  .size(std::vector<int64_t>{height, width})
-                                  .mode(torch::kBilinear)
-                                  .align_corners(false));
-}
 
 int64_t scaledSide(int64_t side, double scale) {
   return std::max<int64_t>(1, static_cast<int64_t>(std::lround(static_cast<double>(side) * scale)));
@@ -45,8 +36,7 @@ torch::Tensor multiScaleProbabilities(const ScoreFunction& score, const torch::T
   torch::Tensor sum;
   int64_t classes = -1;
   for (const double scale : scales) {
-    torch::Tensor views =
-        resizeBilinear(images, scaledSide(height, scale), scaledSide(width, scale));
+    torch::Tensor views = resizeMaps(images, scaledSide(height, scale), scaledSide(width, scale));
     // The mirrored copies go through the network in the same call: one pass per scale.
     if (flip) views = torch::cat({views, views.flip({3})}, 0);
     const torch::Tensor logits = score(views);
@@ -59,7 +49,7 @@ torch::Tensor multiScaleProbabilities(const ScoreFunction& score, const torch::T
                " classes at scale ", scale, " and ", classes, " before");
     classes = logits.size(1);
     torch::Tensor probabilities =
-        torch::softmax(resizeBilinear(logits.to(torch::kFloat32), height, width), 1);
+        torch::softmax(resizeMaps(logits.to(torch::kFloat32), height, width), 1);
     if (flip) {
       probabilities =
           probabilities.narrow(0, 0, count) + probabilities.narrow(0, count, count).flip({3});

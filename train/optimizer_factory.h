@@ -1,7 +1,7 @@
 #pragma once
 // The optimiser of `train.optimizer` over the network's two learning-rate groups: group 0 the
-// backbone at train.lr, group 1 the heads at train.lr · train.head_lr_scale. Parameters that
-// do not require grad (frozen BatchNorm) are left out.
+// backbone at train.lr, group 1 the heads at train.lr · train.head_lr_scale. The network's
+// groups hold only parameters that require grad (frozen BatchNorm is in neither).
 #include <torch/torch.h>
 
 #include <memory>

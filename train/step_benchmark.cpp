@@ -9,7 +9,6 @@
 #include "models/network.h"
 #include "train/device_batch.h"
 #include "train/optimizer_factory.h"
-#include "train/run_device.h"
 #include "train/training_step.h"
 
 namespace wsss {
@@ -55,11 +54,7 @@ std::vector<StepBenchmarkResult> benchmarkTrainingSteps(
     auto optimizer = makeOptimizer(network, run.train);
     const Batch batch = batchToDevice(cpuBatch, device, setting.channelsLast);
     auto step = [&] {
-      LossTerms losses;
-      {
-        AutocastScope autocast(device, setting.amp);
-        losses = computeLosses(network->forward(batch.image, true), batch, run, iteration);
-      }
+      const LossTerms losses = forwardLosses(network, batch, run, iteration, device);
       optimizer->zero_grad();
       losses.total.backward();
       optimizer->step();

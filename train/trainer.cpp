@@ -33,9 +33,19 @@ namespace wsss {
 
 namespace {
 
-std::string configYaml(const ExperimentConfig& config) {
-  ExperimentConfig copy = config;
-  return configToYaml(copy);
+// Throws before the optimiser step, so nothing of a step with a non-finite loss is kept.
+void requireFiniteLosses(const StepRecord& record) {
+  std::ostringstream terms;
+  bool finite = true;
+  for (const auto& [name, value] : record.losses) {
+    finite = finite && std::isfinite(value);
+    terms << (terms.tellp() > 0 ? ", " : "") << name << " = " << value;
+  }
+  if (finite) return;
+  throw Error("non-finite loss at iteration " + std::to_string(record.iteration) + ": " +
+              terms.str() +
+              ". Training stopped; the checkpoints already written are intact. Lower train.lr, "
+              "check the data with `wsss data-check`, or resume from the last checkpoint");
 }
 
 class Trainer {
@@ -49,7 +59,6 @@ class Trainer {
   StepRecord step(const Batch& batch);
   void saveCheckpoints();
   void evaluate();
-  std::string finiteLossCheck(const LossTerms& losses, int64_t iteration) const;
 
   ExperimentConfig config_;
   std::string workDir_;
@@ -99,27 +108,23 @@ Trainer::Trainer(const TrainingRequest& request)
       trainSet_, loaderOptionsFor(config_.data, config_.train.batchSize, true,
                                   static_cast<uint64_t>(config_.seed)));
   progress_.sampler = loader_->state();
-  progress_.configYaml = configYaml(config_);
+  progress_.configYaml = experimentYaml(config_);
   if (!request.resumeFrom.empty()) resume(request.resumeFrom);
-  writeFileAtomically((std::filesystem::path(workDir_) / "config.yaml").string(),
-                      progress_.configYaml);
+  writeRunConfig(workDir_, config_);
 }
 
 void Trainer::resume(const std::string& path) {
   const TrainingProgress saved = readCheckpointProgress(path);
   const auto savedConfig = readConfigText<ExperimentConfig>(saved.configYaml, "checkpoint " + path);
-  std::vector<ConfigChange> modelChanges;
-  std::vector<ConfigChange> otherChanges;
-  for (const ConfigChange& change : configChanges(savedConfig, config_)) {
-    (change.changesModel ? modelChanges : otherChanges).push_back(change);
-  }
-  WSSS_CHECK(modelChanges.empty(), "cannot resume from ", path,
-             ": the config changes the network: ", describeChanges(modelChanges),
+  const ConfigComparison changes = compareConfigs(savedConfig, config_);
+  WSSS_CHECK(changes.network.empty(), "cannot resume from ", path,
+             ": the config changes the network: ", describeChanges(changes.network),
              ". Resume with the checkpoint's settings or start a new work dir");
-  if (!otherChanges.empty())
-    logWarning("resuming with changed settings: " + describeChanges(otherChanges));
+  if (!changes.other.empty()) {
+    logWarning("resuming with changed settings: " + describeChanges(changes.other));
+  }
   progress_ = loadCheckpoint(path, *network_, optimizer_.get(), true);
-  progress_.configYaml = configYaml(config_);
+  progress_.configYaml = experimentYaml(config_);
   WSSS_CHECK(progress_.iteration <= config_.train.iterations, "checkpoint ", path, " is at step ",
              progress_.iteration, ", past train.iterations = ", config_.train.iterations);
   loader_->restore(progress_.sampler);
@@ -137,45 +142,19 @@ void Trainer::setLearningRate(int64_t step) {
   lastLr_ = config_.train.lr * factor;
 }
 
-std::string Trainer::finiteLossCheck(const LossTerms& losses, int64_t iteration) const {
-  std::ostringstream terms;
-  bool finite = true;
-  for (const auto& [name, value] : losses.terms) {
-    const double number = value.item<double>();
-    finite = finite && std::isfinite(number);
-    terms << name << " = " << number << ", ";
-  }
-  const double total = losses.total.item<double>();
-  terms << "total = " << total;
-  if (finite && std::isfinite(total)) return "";
-  return "non-finite loss at iteration " + std::to_string(iteration) + ": " + terms.str() +
-         ". Training stopped; the checkpoints already written are intact. Lower train.lr, check "
-         "the data with `wsss data-check`, or resume from the last checkpoint";
-}
-
 StepRecord Trainer::step(const Batch& cpuBatch) {
   const auto start = std::chrono::steady_clock::now();
   const int64_t stepIndex = progress_.iteration;
   setLearningRate(stepIndex);
   const Batch batch = batchToDevice(cpuBatch, device_, config_.train.channelsLast);
-  LossTerms losses;
-  {
-    AutocastScope autocast(device_, config_.train.amp);
-    const NetworkOutputs outputs =
-        network_->forward(batch.image, segmentationActive(config_, stepIndex));
-    losses = computeLosses(outputs, batch, config_, stepIndex);
-  }
-  const std::string problem = finiteLossCheck(losses, stepIndex + 1);
-  if (!problem.empty()) throw Error(problem);
+  const LossTerms losses = forwardLosses(network_, batch, config_, stepIndex, device_);
+  StepRecord record;
+  record.iteration = stepIndex + 1;
+  record.losses = lossValues(losses);
+  requireFiniteLosses(record);
   optimizer_->zero_grad();
   losses.total.backward();
   optimizer_->step();
-
-  StepRecord record;
-  record.iteration = stepIndex + 1;
-  for (const auto& [name, value] : losses.terms)
-    record.losses.emplace_back(name, value.item<double>());
-  record.losses.emplace_back("total", losses.total.item<double>());
   record.lr = lastLr_;
   const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
   record.imagesPerSecond = static_cast<double>(batch.size()) / elapsed.count();
@@ -217,7 +196,7 @@ void Trainer::evaluate() {
   logInfo(line.str());
   std::ostringstream json;
   json.precision(6);
-  json << "\"split\": \"" << config_.data.valSplit << "\", \"mIoU\": " << miou
+  json << "\"split\": " << jsonString(config_.data.valSplit) << ", \"mIoU\": " << miou
        << ", \"pixel_accuracy\": " << 100.0 * scores.pixelAccuracy;
   log_->recordEvaluation(progress_.iteration, json.str());
 }

@@ -8,6 +8,7 @@
 #include "losses/segmentation_loss.h"
 #include "train/experiment_config.h"
 #include "train/pseudo_labels.h"
+#include "train/run_device.h"
 
 namespace wsss {
 
@@ -46,6 +47,28 @@ LossTerms computeLosses(const NetworkOutputs& outputs, const Batch& batch,
     losses.total = losses.total + config.seg.weight * seg;
   }
   return losses;
+}
+
+LossTerms forwardLosses(WsssNetwork& network, const Batch& batch, const ExperimentConfig& config,
+                        int64_t iteration, const torch::Device& device) {
+  AutocastScope autocast(device, config.train.amp);
+  const NetworkOutputs outputs =
+      network->forward(batch.image, segmentationActive(config, iteration));
+  return computeLosses(outputs, batch, config, iteration);
+}
+
+std::vector<std::pair<std::string, double>> lossValues(const LossTerms& losses) {
+  std::vector<torch::Tensor> scalars;
+  for (const auto& term : losses.terms) scalars.push_back(term.second.detach().to(torch::kFloat32));
+  scalars.push_back(losses.total.detach().to(torch::kFloat32));
+  const torch::Tensor host = torch::stack(scalars).to(torch::kCPU, torch::kFloat64);
+  const auto* value = host.data_ptr<double>();
+  std::vector<std::pair<std::string, double>> values;
+  for (size_t index = 0; index < losses.terms.size(); ++index) {
+    values.emplace_back(losses.terms[index].first, value[index]);
+  }
+  values.emplace_back("total", value[losses.terms.size()]);
+  return values;
 }
 
 }  // namespace wsss

@@ -27,4 +27,12 @@ LossTerms computeLosses(const NetworkOutputs& outputs, const Batch& batch,
 // Whether step `iteration` runs the segmentation head.
 bool segmentationActive(const ExperimentConfig& config, int64_t iteration);
 
+// The forward pass of step `iteration` (under bf16 autocast on CUDA when train.amp is on) and
+// its losses: what the trainer and `wsss bench --what train` both run.
+LossTerms forwardLosses(WsssNetwork& network, const Batch& batch, const ExperimentConfig& config,
+                        int64_t iteration, const torch::Device& device);
+
+// Each term's value, then ("total", ...), copied to the host in one transfer.
+std::vector<std::pair<std::string, double>> lossValues(const LossTerms& losses);
+
 }  // namespace wsss

@@ -29,7 +29,7 @@ std::string instantConfig(const TempDir& dir, int64_t iterations) {
   toy.out = (dir / "toy").string();
   toy.trainImages = 16;
   toy.valImages = 4;
-  toy.testImages = 0;
+  toy.testImages = 2;
   wsss::writeToyDataset(toy);
   const std::string config = (dir / "instant.yaml").string();
   writeText(config, "base: " + std::string(WSSS_SOURCE_DIR) + "/configs/toy/baseline.yaml\n" +
@@ -155,6 +155,18 @@ TEST_CASE("train writes its run folder and eval scores the checkpoint", "[train]
     REQUIRE(scored.exitCode == 0);
     const std::string metrics = readText(work / "eval-train-cam/metrics.json");
     CHECK(metrics.find("\"target\": \"cam\"") != std::string::npos);
+  }
+  SECTION("eval refuses an unknown target and a split without masks") {
+    const std::string checkpoint = (work / "checkpoints/last.pt").string();
+    const auto target =
+        runWsss("eval --config " + config + " --checkpoint " + checkpoint + " --target crf");
+    CHECK(target.exitCode == 1);
+    CHECK(target.output.find("--target 'crf' is not one of seg, cam") != std::string::npos);
+    const auto unlabelled =
+        runWsss("eval --config " + config + " --checkpoint " + checkpoint + " --split test");
+    CHECK(unlabelled.exitCode == 1);
+    CHECK(unlabelled.output.find("split 'test'") != std::string::npos);
+    CHECK(unlabelled.output.find("has no masks") != std::string::npos);
   }
   SECTION("resume and eval refuse a config that changes the network") {
     const auto resumed = runWsss("train --config " + config + " --work-dir " + work.string() +

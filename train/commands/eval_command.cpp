@@ -34,12 +34,9 @@ void checkModelMatches(const std::string& checkpoint, const TrainingProgress& pr
                        const ExperimentConfig& config) {
   const auto trained =
       readConfigText<ExperimentConfig>(progress.configYaml, "checkpoint " + checkpoint);
-  std::vector<ConfigChange> modelChanges;
-  for (const ConfigChange& change : configChanges(trained, config)) {
-    if (change.changesModel) modelChanges.push_back(change);
-  }
-  WSSS_CHECK(modelChanges.empty(), "checkpoint ", checkpoint,
-             " was trained with another network: ", describeChanges(modelChanges),
+  const std::vector<ConfigChange> networkChanges = compareConfigs(trained, config).network;
+  WSSS_CHECK(networkChanges.empty(), "checkpoint ", checkpoint,
+             " was trained with another network: ", describeChanges(networkChanges),
              ". Evaluate it with the config it was trained with");
 }
 
