@@ -74,6 +74,8 @@ void openArchive(torch::serialize::InputArchive& archive, const std::string& pat
   }
 }
 
+std::string partKey(const std::string& name) { return "part_" + name; }
+
 torch::Device deviceOf(const torch::nn::Module& network) {
   for (const auto& parameter : network.parameters()) return parameter.device();
   return torch::kCPU;
@@ -83,7 +85,8 @@ torch::Device deviceOf(const torch::nn::Module& network) {
 
 std::string serializeCheckpoint(const torch::nn::Module& network,
                                 const torch::optim::Optimizer* optimizer,
-                                const TrainingProgress& progress) {
+                                const TrainingProgress& progress,
+                                const std::vector<CheckpointPart>& parts) {
   torch::serialize::OutputArchive archive;
   writeProgress(archive, progress);
   torch::serialize::OutputArchive networkArchive;
@@ -93,6 +96,11 @@ std::string serializeCheckpoint(const torch::nn::Module& network,
     torch::serialize::OutputArchive optimizerArchive;
     optimizer->save(optimizerArchive);
     archive.write("optimizer", optimizerArchive);
+  }
+  for (const CheckpointPart& part : parts) {
+    torch::serialize::OutputArchive partArchive;
+    part.module->save(partArchive);
+    archive.write(partKey(part.name), partArchive);
   }
   archive.write("rng_cpu", generatorState(at::detail::getDefaultCPUGenerator()));
   archive.write("rng_cuda_devices", c10::IValue(cudaDevices()));
@@ -108,8 +116,16 @@ std::string serializeCheckpoint(const torch::nn::Module& network,
 }
 
 void saveCheckpoint(const std::string& path, const torch::nn::Module& network,
-                    const torch::optim::Optimizer* optimizer, const TrainingProgress& progress) {
-  writeFileAtomically(path, serializeCheckpoint(network, optimizer, progress));
+                    const torch::optim::Optimizer* optimizer, const TrainingProgress& progress,
+                    const std::vector<CheckpointPart>& parts) {
+  writeFileAtomically(path, serializeCheckpoint(network, optimizer, progress, parts));
+}
+
+bool checkpointHasPart(const std::string& path, const std::string& name) {
+  torch::serialize::InputArchive archive;
+  openArchive(archive, path, torch::kCPU);
+  torch::serialize::InputArchive part;
+  return archive.try_read(partKey(name), part);
 }
 
 TrainingProgress readCheckpointProgress(const std::string& path) {
@@ -119,7 +135,8 @@ TrainingProgress readCheckpointProgress(const std::string& path) {
 }
 
 TrainingProgress loadCheckpoint(const std::string& path, torch::nn::Module& network,
-                                torch::optim::Optimizer* optimizer, bool restoreRandomState) {
+                                torch::optim::Optimizer* optimizer, bool restoreRandomState,
+                                const std::vector<CheckpointPart>& parts) {
   torch::serialize::InputArchive archive;
   openArchive(archive, path, deviceOf(network));
   TrainingProgress progress = readProgress(archive, path);
@@ -132,6 +149,12 @@ TrainingProgress loadCheckpoint(const std::string& path, torch::nn::Module& netw
       WSSS_CHECK(archive.try_read("optimizer", optimizerArchive), "checkpoint ", path,
                  " holds weights only (no optimiser state), so training cannot resume from it");
       optimizer->load(optimizerArchive);
+    }
+    for (const CheckpointPart& part : parts) {
+      torch::serialize::InputArchive partArchive;
+      WSSS_CHECK(archive.try_read(partKey(part.name), partArchive), "checkpoint ", path,
+                 " has no '", part.name, "' (it was written by a run without it)");
+      part.module->load(partArchive);
     }
   } catch (const c10::Error& error) {
     WSSS_FAIL("checkpoint ", path, " does not fit this network (", error.what_without_backtrace(),

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "data/sampler.h"
 
@@ -23,21 +24,35 @@ struct TrainingProgress {
   std::string configYaml;  // the effective config of the run
 };
 
+// State kept beside the network under its own name, e.g. "support" (SupportNet's EMA weights)
+// and "prototype_memory" (RCM's memory).
+struct CheckpointPart {
+  std::string name;
+  torch::nn::Module* module = nullptr;
+};
+
 // The checkpoint file's bytes. `optimizer` may be null (a weights-only file).
 std::string serializeCheckpoint(const torch::nn::Module& network,
                                 const torch::optim::Optimizer* optimizer,
-                                const TrainingProgress& progress);
+                                const TrainingProgress& progress,
+                                const std::vector<CheckpointPart>& parts = {});
 // Writes `path` atomically.
 void saveCheckpoint(const std::string& path, const torch::nn::Module& network,
-                    const torch::optim::Optimizer* optimizer, const TrainingProgress& progress);
+                    const torch::optim::Optimizer* optimizer, const TrainingProgress& progress,
+                    const std::vector<CheckpointPart>& parts = {});
+
+// Whether the checkpoint holds the named part.
+bool checkpointHasPart(const std::string& path, const std::string& name);
 
 // Reads only the progress and config of a checkpoint (no weights are touched).
 TrainingProgress readCheckpointProgress(const std::string& path);
 
-// Loads the weights into `network` (already on its device) and, when given, the optimiser
-// state; restores the random generators when `restoreRandomState`. Throws wsss::Error naming
-// the file for a missing, corrupt, wrong-format or mismatched checkpoint.
+// Loads the weights into `network` (already on its device), the optimiser state and each of
+// `parts` when given; restores the random generators when `restoreRandomState`. Throws
+// wsss::Error naming the file for a missing, corrupt, wrong-format or mismatched checkpoint,
+// or one that lacks a requested part.
 TrainingProgress loadCheckpoint(const std::string& path, torch::nn::Module& network,
-                                torch::optim::Optimizer* optimizer, bool restoreRandomState);
+                                torch::optim::Optimizer* optimizer, bool restoreRandomState,
+                                const std::vector<CheckpointPart>& parts = {});
 
 }  // namespace wsss

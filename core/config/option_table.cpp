@@ -277,6 +277,13 @@ const OptionField* OptionTable::find(const std::string& path) const {
   return nullptr;
 }
 
+OptionField& OptionTable::declared(const std::string& path) {
+  for (const auto& candidate : fields_) {
+    if (candidate->path() == path) return *candidate;
+  }
+  WSSS_FAIL("option ", path, " is not declared");
+}
+
 bool OptionTable::isSection(const std::string& path) const {
   return std::any_of(sectionHelp_.begin(), sectionHelp_.end(),
                      [&](const auto& section) { return section.first == path; });

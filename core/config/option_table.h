@@ -104,6 +104,9 @@ class OptionTable {
   // (dotted path, help) of every section in declaration order.
   const std::vector<std::pair<std::string, std::string>>& sections() const { return sectionHelp_; }
   const OptionField* find(const std::string& path) const;
+  // An already declared field by its full dotted path, e.g. to attach a rule that involves
+  // another section. Throws if there is none.
+  OptionField& declared(const std::string& path);
   bool isSection(const std::string& path) const;
 
  private:
