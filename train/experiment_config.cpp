@@ -1,6 +1,7 @@
 #include "train/experiment_config.h"
 
 #include <filesystem>
+#include <functional>
 
 #include "core/atomic_file.h"
 #include "core/config/config_loader.h"
@@ -19,9 +20,28 @@ void ExperimentConfig::describe(OptionTable& table) {
   table.section("data", data, "dataset, augmentation and loader");
   table.section("train", train, "training loop, optimiser, schedule, checkpoints");
   table.section("pseudo", pseudo, "pseudo-labels made on the fly for the segmentation head");
+  table.section("support", support, "SupportNet: the gradient-free copy of MainNet (METHODS §1)");
   table.section("cls", cls, "image-level classification loss");
   table.section("seg", seg, "segmentation loss on the pseudo-labels (or masks)");
+  table.section("rcm", rcm, "Regional Contrastive Module: prototype contrast (METHODS §1)");
+  table.section("mam", mam, "Multi-scale Attentive Module: multi-scale CAM guidance (METHODS §1)");
   table.section("eval", eval, "inference used by evaluation");
+
+  // The parts that read SupportNet's maps cannot run without it. Rules run after parsing, so
+  // they read the members, not their values now.
+  const auto needsSupport = [this](std::function<bool()> used, std::string what) {
+    return [this, used, what] {
+      return !used() || support.enabled()
+                 ? std::string()
+                 : what +
+                       " needs SupportNet, but support.mode is off: set support.mode to ema "
+                       "(or shared)";
+    };
+  };
+  table.declared("rcm.enabled").rule(needsSupport([this] { return rcm.enabled; }, "rcm"));
+  table.declared("mam.enabled").rule(needsSupport([this] { return mam.enabled; }, "mam"));
+  table.declared("pseudo.source")
+      .rule(needsSupport([this] { return pseudo.source == "support"; }, "pseudo.source support"));
 }
 
 std::string experimentYaml(const ExperimentConfig& config) {

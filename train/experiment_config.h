@@ -5,8 +5,11 @@
 
 #include "data/data_options.h"
 #include "losses/classification_loss.h"
+#include "losses/mam_loss.h"
+#include "losses/rcm_loss.h"
 #include "losses/segmentation_loss.h"
 #include "models/model_options.h"
+#include "models/support_net.h"
 #include "train/eval_options.h"
 #include "train/pseudo_labels.h"
 #include "train/training_options.h"
@@ -23,8 +26,11 @@ struct ExperimentConfig {
   DataOptions data;
   TrainOptions train;
   PseudoLabelOptions pseudo;
+  SupportOptions support;
   ClassificationLossOptions cls;
   SegmentationLossOptions seg;
+  RcmOptions rcm;
+  MamOptions mam;
   EvalOptions eval;
   void describe(OptionTable& table);
 };

@@ -11,6 +11,7 @@
 #include "train/multi_scale_inference.h"
 #include "train/pseudo_labels.h"
 #include "train/run_device.h"
+#include "train/support_losses.h"
 
 namespace wsss {
 
@@ -20,7 +21,7 @@ std::vector<std::string> classNamesWithBackground(const VocDataset& dataset) {
   return names;
 }
 
-SegmentationScores evaluateNetwork(WsssNetwork& network,
+SegmentationScores evaluateNetwork(TrainingModels& models,
                                    const std::shared_ptr<const VocDataset>& dataset,
                                    const ExperimentConfig& config, const torch::Device& device,
                                    const EvaluationTarget& target) {
@@ -28,6 +29,10 @@ SegmentationScores evaluateNetwork(WsssNetwork& network,
              "' is not one of seg, cam");
   WSSS_CHECK(dataset->hasMasks(), "split '", dataset->split(), "' of ", config.data.root,
              " has no masks (data.mask_dirs), so it cannot be scored");
+  WsssNetwork& network = models.network;
+  const bool supportLabels = target.target == "cam" && config.pseudo.source == "support";
+  WSSS_CHECK(!supportLabels || models.support,
+             "pseudo.source is support, but SupportNet is off: set support.mode to ema or shared");
   const bool wasTraining = network->is_training();
   network->eval();
   torch::NoGradGuard noGrad;
@@ -46,14 +51,19 @@ SegmentationScores evaluateNetwork(WsssNetwork& network,
     const int64_t height = batch.image.size(2);
     const int64_t width = batch.image.size(3);
     if (target.target == "cam") {
-      NetworkOutputs outputs;
+      PseudoLabelInputs inputs;
       {
         AutocastScope autocast(device, config.train.amp);
-        outputs = network->forward(batch.image, false);
+        inputs.cam = network->forward(batch.image, false).cam;
+        if (supportLabels) {
+          inputs.supportScores = supportMaps(*models.support, batch.image, batch.labels).scores;
+        }
       }
-      return makePseudoTargets(outputs.cam, batch.labels, batch.cropBox, height, width,
-                               config.pseudo)
-          .segLabel;
+      inputs.labels = batch.labels;
+      inputs.cropBox = batch.cropBox;
+      inputs.height = height;
+      inputs.width = width;
+      return makePseudoTargets(inputs, config.pseudo).segLabel;
     }
     return multiScaleProbabilities(segScores, batch.image, config.eval.scales, config.eval.flip)
         .argmax(1);

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "data/voc_dataset.h"
-#include "models/network.h"
 #include "train/confusion_matrix.h"
+#include "train/training_models.h"
 
 namespace wsss {
 
@@ -20,8 +20,9 @@ struct EvaluationTarget {
   bool showProgress = false;   // a line every few hundred images
 };
 
-// Leaves the network in the training mode it was in.
-SegmentationScores evaluateNetwork(WsssNetwork& network,
+// Scores MainNet's segmentation head, or the pseudo-labels of pseudo.source (SupportNet's
+// maps need models.support). Leaves the network in the training mode it was in.
+SegmentationScores evaluateNetwork(TrainingModels& models,
                                    const std::shared_ptr<const VocDataset>& dataset,
                                    const ExperimentConfig& config, const torch::Device& device,
                                    const EvaluationTarget& target);

@@ -9,7 +9,9 @@
 namespace wsss {
 
 void PseudoLabelOptions::describe(OptionTable& table) {
-  table.choice("source", source, {"cam"}, "what the pseudo-labels are made from");
+  table.choice("source", source, {"cam", "support"},
+               "what the pseudo-labels are made from: MainNet's CAM, or SupportNet's "
+               "multi-scale CAM (needs support.mode ema or shared)");
   table.field("high_threshold", highThreshold, "a pixel takes its top class at or above this")
       .atLeast(0)
       .atMost(1);
@@ -45,16 +47,23 @@ torch::Tensor ignoreOutsideCropBox(const torch::Tensor& labels, const torch::Ten
   return labels.masked_fill(inside.logical_not(), 255);
 }
 
-PseudoTargets makePseudoTargets(const torch::Tensor& cam, const torch::Tensor& labels,
-                                const torch::Tensor& cropBox, int64_t height, int64_t width,
+PseudoTargets makePseudoTargets(const PseudoLabelInputs& inputs,
                                 const PseudoLabelOptions& options) {
-  WSSS_CHECK(options.source == "cam", "pseudo.source '", options.source,
-             "' is not available; use: cam");
   torch::NoGradGuard noGrad;
   PseudoTargets targets;
-  targets.camScores = resizeMaps(normaliseClassMaps(cam.detach(), labels), height, width);
+  if (options.source == "support") {
+    WSSS_CHECK(inputs.supportScores.defined(),
+               "pseudo.source is support, but SupportNet is off: set support.mode to ema or "
+               "shared");
+    targets.scores = resizeMaps(inputs.supportScores.detach(), inputs.height, inputs.width);
+  } else {
+    WSSS_CHECK(options.source == "cam", "pseudo.source '", options.source,
+               "' is not available; use: cam, support");
+    targets.scores = resizeMaps(normaliseClassMaps(inputs.cam.detach(), inputs.labels),
+                                inputs.height, inputs.width);
+  }
   targets.segLabel = ignoreOutsideCropBox(
-      thresholdLabels(targets.camScores, options.highThreshold, options.lowThreshold), cropBox);
+      thresholdLabels(targets.scores, options.highThreshold, options.lowThreshold), inputs.cropBox);
   return targets;
 }
 

@@ -11,23 +11,28 @@ namespace wsss {
 class OptionTable;
 
 struct PseudoLabelOptions {
-  std::string source = "cam";   // cam
+  std::string source = "cam";   // cam | support
   double highThreshold = 0.55;  // a pixel takes argmax Â when max Â reaches this
   double lowThreshold = 0.35;   // background below this; 255 (ignored) in between
   void describe(OptionTable& table);
 };
 
-struct PseudoTargets {
-  torch::Tensor camScores;  // B x C x H x W: Â at the image size, float32
-  torch::Tensor segLabel;   // B x H x W int64: 0 = background, c = class c, 255 = ignore
+// What the engine can make pseudo-labels from; a source that is not switched on is undefined.
+struct PseudoLabelInputs {
+  torch::Tensor cam;            // B x C x h x w: MainNet's raw CAM (no gradient is taken)
+  torch::Tensor supportScores;  // B x C x H x W: SupportNet's Ŝ in [0, 1] (METHODS §1)
+  torch::Tensor labels;         // B x C image labels
+  torch::Tensor cropBox;  // B x 4 [top, left, bottom, right) of the real image; undefined = all
+  int64_t height = 0, width = 0;  // the image size
 };
 
-// cam: B x C x h x w raw class activation maps (no gradient is taken through them);
-// labels: B x C; cropBox: B x 4 [top, left, bottom, right) of the real image (undefined = the
-// whole image); height x width: the image size. Pixels outside the crop box are 255.
-PseudoTargets makePseudoTargets(const torch::Tensor& cam, const torch::Tensor& labels,
-                                const torch::Tensor& cropBox, int64_t height, int64_t width,
-                                const PseudoLabelOptions& options);
+struct PseudoTargets {
+  torch::Tensor scores;    // B x C x H x W in [0, 1] at the image size: the source's maps
+  torch::Tensor segLabel;  // B x H x W int64: 0 = background, c = class c, 255 = ignore
+};
+
+// The two-threshold rule on the maps of `options.source`; pixels outside the crop box are 255.
+PseudoTargets makePseudoTargets(const PseudoLabelInputs& inputs, const PseudoLabelOptions& options);
 
 // The two-threshold rule on B x C x H x W maps in [0, 1].
 torch::Tensor thresholdLabels(const torch::Tensor& scores, double highThreshold,

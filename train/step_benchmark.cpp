@@ -6,9 +6,9 @@
 #include <chrono>
 #include <thread>
 
-#include "models/network.h"
 #include "train/device_batch.h"
 #include "train/optimizer_factory.h"
+#include "train/training_models.h"
 #include "train/training_step.h"
 
 namespace wsss {
@@ -35,6 +35,50 @@ std::vector<StepBenchmarkSetting> stepBenchmarkSettings(const torch::Device& dev
   return settings;
 }
 
+std::vector<StepBenchmarkSetting> methodBenchmarkSettings(const ExperimentConfig& config) {
+  const auto baseline = [](ExperimentConfig& run) {
+    run.support.mode = "off";
+    run.rcm.enabled = false;
+    run.mam.enabled = false;
+    run.pseudo.source = "cam";
+  };
+  const std::string support = config.support.mode;
+  std::vector<StepBenchmarkSetting> settings;
+  const auto add = [&](const std::string& name, std::function<void(ExperimentConfig&)> change) {
+    StepBenchmarkSetting setting;
+    setting.name = name;
+    setting.threads = config.train.threads;
+    setting.amp = config.train.amp;
+    setting.channelsLast = config.train.channelsLast;
+    setting.change = std::move(change);
+    settings.push_back(setting);
+  };
+  add("baseline", baseline);
+  if (config.pseudo.source == "support") {
+    add("+ support pseudo-labels", [=](ExperimentConfig& run) {
+      baseline(run);
+      run.support.mode = support;
+      run.pseudo.source = "support";
+    });
+  }
+  if (config.rcm.enabled) {
+    add("+ rcm", [=](ExperimentConfig& run) {
+      baseline(run);
+      run.support.mode = support;
+      run.rcm.enabled = true;
+    });
+  }
+  if (config.mam.enabled) {
+    add("+ mam", [=](ExperimentConfig& run) {
+      baseline(run);
+      run.support.mode = support;
+      run.mam.enabled = true;
+    });
+  }
+  add("as configured", [](ExperimentConfig&) {});
+  return settings;
+}
+
 std::vector<StepBenchmarkResult> benchmarkTrainingSteps(
     const ExperimentConfig& config, int64_t numClasses, const Batch& cpuBatch,
     const torch::Device& device, const std::vector<StepBenchmarkSetting>& settings, int64_t steps) {
@@ -44,20 +88,19 @@ std::vector<StepBenchmarkResult> benchmarkTrainingSteps(
     ExperimentConfig run = config;
     run.train.amp = setting.amp;
     run.train.channelsLast = setting.channelsLast;
+    if (setting.change) setting.change(run);
     // Past every warm-up, so the segmentation head and its loss are timed too.
     const int64_t iteration = run.train.iterations - 1;
     torch::manual_seed(static_cast<uint64_t>(run.seed));
-    WsssNetwork network(run.model, numClasses);
-    network->to(device);
-    if (device.is_cuda() && setting.channelsLast) network->to(torch::MemoryFormat::ChannelsLast);
-    network->train();
-    auto optimizer = makeOptimizer(network, run.train);
+    TrainingModels models = buildTrainingModels(run, numClasses, device, true);
+    auto optimizer = makeOptimizer(models.network, run.train);
     const Batch batch = batchToDevice(cpuBatch, device, setting.channelsLast);
     auto step = [&] {
-      const LossTerms losses = forwardLosses(network, batch, run, iteration, device);
+      const LossTerms losses = forwardLosses(models, batch, run, iteration, device);
       optimizer->zero_grad();
       losses.total.backward();
       optimizer->step();
+      models.afterOptimizerStep();
     };
     for (int warmup = 0; warmup < 2; ++warmup) step();
     synchronise(device);

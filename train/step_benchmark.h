@@ -2,6 +2,7 @@
 // Throughput of the real training step (forward, pseudo-labels, losses, backward, optimiser
 // step) on one batch held on the device, so the figure is the network's and not the loader's.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@ struct StepBenchmarkSetting {
   int64_t threads = 0;  // torch CPU threads; 0 = leave as is
   bool amp = false;
   bool channelsLast = false;
+  std::function<void(ExperimentConfig&)> change;  // what the setting changes in the config
 };
 
 struct StepBenchmarkResult {
@@ -26,6 +28,10 @@ struct StepBenchmarkResult {
 // The settings worth comparing on `device`: CPU thread counts, or on CUDA fp32 against bf16
 // autocast and channels_last.
 std::vector<StepBenchmarkSetting> stepBenchmarkSettings(const torch::Device& device);
+
+// The step with the config's method parts apart: the baseline (every part off), each part the
+// config switches on alone, and the config as given, all at the config's threads and AMP.
+std::vector<StepBenchmarkSetting> methodBenchmarkSettings(const ExperimentConfig& config);
 
 // Times `steps` steps after two of warm-up, with the segmentation head on, for each setting,
 // each on a freshly initialised network (seeded alike).

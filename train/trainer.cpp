@@ -15,7 +15,6 @@
 #include "core/logging.h"
 #include "data/data_loader.h"
 #include "data/voc_dataset.h"
-#include "models/network.h"
 #include "train/checkpoint.h"
 #include "train/checkpoint_files.h"
 #include "train/config_difference.h"
@@ -27,6 +26,7 @@
 #include "train/progress_log.h"
 #include "train/run_device.h"
 #include "train/stop_signal.h"
+#include "train/training_models.h"
 #include "train/training_step.h"
 
 namespace wsss {
@@ -65,7 +65,7 @@ class Trainer {
   torch::Device device_;
   std::shared_ptr<const VocDataset> trainSet_;
   std::shared_ptr<const VocDataset> valSet_;
-  WsssNetwork network_{nullptr};
+  TrainingModels models_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   std::unique_ptr<DataLoader> loader_;
   TrainingProgress progress_;
@@ -94,16 +94,10 @@ Trainer::Trainer(const TrainingRequest& request)
 
   // The initial weights come from the seed alone, so two runs of one config start alike.
   torch::manual_seed(static_cast<uint64_t>(config_.seed));
-  ModelOptions model = config_.model;
   // A resumed run takes every weight from its checkpoint; the pretrained file is not needed.
-  if (!request.resumeFrom.empty()) model.pretrained.clear();
-  network_ = WsssNetwork(model, trainSet_->numClasses());
-  network_->to(device_);
-  if (device_.is_cuda() && config_.train.channelsLast) {
-    network_->to(torch::MemoryFormat::ChannelsLast);
-  }
-  network_->train();
-  optimizer_ = makeOptimizer(network_, config_.train);
+  models_ =
+      buildTrainingModels(config_, trainSet_->numClasses(), device_, request.resumeFrom.empty());
+  optimizer_ = makeOptimizer(models_.network, config_.train);
   loader_ = std::make_unique<DataLoader>(
       trainSet_, loaderOptionsFor(config_.data, config_.train.batchSize, true,
                                   static_cast<uint64_t>(config_.seed)));
@@ -123,7 +117,18 @@ void Trainer::resume(const std::string& path) {
   if (!changes.other.empty()) {
     logWarning("resuming with changed settings: " + describeChanges(changes.other));
   }
-  progress_ = loadCheckpoint(path, *network_, optimizer_.get(), true);
+  // A part the checkpoint lacks (a run resumed with SupportNet or RCM's memory newly switched
+  // on) starts as a fresh run would: SupportNet as a copy of MainNet, the memory empty.
+  std::vector<CheckpointPart> parts;
+  for (const CheckpointPart& part : models_.checkpointParts()) {
+    if (checkpointHasPart(path, part.name)) {
+      parts.push_back(part);
+    } else {
+      logWarning("checkpoint " + path + " has no '" + part.name + "'; it starts afresh");
+    }
+  }
+  progress_ = loadCheckpoint(path, *models_.network, optimizer_.get(), true, parts);
+  if (models_.support && !checkpointHasPart(path, "support")) models_.support->resetToMain();
   progress_.configYaml = experimentYaml(config_);
   WSSS_CHECK(progress_.iteration <= config_.train.iterations, "checkpoint ", path, " is at step ",
              progress_.iteration, ", past train.iterations = ", config_.train.iterations);
@@ -147,7 +152,7 @@ StepRecord Trainer::step(const Batch& cpuBatch) {
   const int64_t stepIndex = progress_.iteration;
   setLearningRate(stepIndex);
   const Batch batch = batchToDevice(cpuBatch, device_, config_.train.channelsLast);
-  const LossTerms losses = forwardLosses(network_, batch, config_, stepIndex, device_);
+  const LossTerms losses = forwardLosses(models_, batch, config_, stepIndex, device_);
   StepRecord record;
   record.iteration = stepIndex + 1;
   record.losses = lossValues(losses);
@@ -155,6 +160,7 @@ StepRecord Trainer::step(const Batch& cpuBatch) {
   optimizer_->zero_grad();
   losses.total.backward();
   optimizer_->step();
+  models_.afterOptimizerStep();
   record.lr = lastLr_;
   const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
   record.imagesPerSecond = static_cast<double>(batch.size()) / elapsed.count();
@@ -162,7 +168,8 @@ StepRecord Trainer::step(const Batch& cpuBatch) {
 }
 
 void Trainer::saveCheckpoints() {
-  const std::string bytes = serializeCheckpoint(*network_, optimizer_.get(), progress_);
+  const std::string bytes =
+      serializeCheckpoint(*models_.network, optimizer_.get(), progress_, models_.checkpointParts());
   if (config_.train.keepCheckpoints > 0) {
     writeFileAtomically(iterationCheckpointPath(workDir_, progress_.iteration), bytes);
     pruneIterationCheckpoints(workDir_, config_.train.keepCheckpoints);
@@ -176,7 +183,7 @@ void Trainer::evaluate() {
     return;
   }
   EvaluationTarget target;
-  const SegmentationScores scores = evaluateNetwork(network_, valSet_, config_, device_, target);
+  const SegmentationScores scores = evaluateNetwork(models_, valSet_, config_, device_, target);
   const double miou = 100.0 * scores.meanIou;
   std::ostringstream line;
   line.precision(2);
@@ -184,7 +191,8 @@ void Trainer::evaluate() {
   if (miou > progress_.bestMetric) {
     progress_.bestMetric = miou;
     progress_.bestIteration = progress_.iteration;
-    const std::string bytes = serializeCheckpoint(*network_, optimizer_.get(), progress_);
+    const std::string bytes = serializeCheckpoint(*models_.network, optimizer_.get(), progress_,
+                                                  models_.checkpointParts());
     writeFileAtomically(bestCheckpointPath(workDir_), bytes);
     // last.pt carries the best metric too, so a resumed run compares against it.
     writeFileAtomically(lastCheckpointPath(workDir_), bytes);

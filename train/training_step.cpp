@@ -9,6 +9,7 @@
 #include "train/experiment_config.h"
 #include "train/pseudo_labels.h"
 #include "train/run_device.h"
+#include "train/support_losses.h"
 
 namespace wsss {
 
@@ -18,43 +19,70 @@ bool segmentationActive(const ExperimentConfig& config, int64_t iteration) {
   return iteration >= config.seg.warmupFor(config.train.iterations);
 }
 
-LossTerms computeLosses(const NetworkOutputs& outputs, const Batch& batch,
-                        const ExperimentConfig& config, int64_t iteration) {
-  LossTerms losses;
-  const torch::Tensor cls = multilabelSoftMarginLoss(outputs.logits, batch.labels);
-  losses.terms.emplace_back("cls", cls);
-  losses.total = config.cls.weight * cls;
+namespace {
 
-  if (segmentationActive(config, iteration)) {
-    WSSS_CHECK(outputs.seg.defined(), "the segmentation head produced no output at step ",
-               iteration + 1);
-    const int64_t height = batch.image.size(2);
-    const int64_t width = batch.image.size(3);
-    torch::Tensor target;
-    if (config.supervision == "full") {
-      WSSS_CHECK(batch.mask.defined(),
-                 "supervision: full needs ground-truth masks, but the "
-                 "training split has none (data.mask_dirs)");
-      target = batch.mask;
-    } else {
-      target =
-          makePseudoTargets(outputs.cam, batch.labels, batch.cropBox, height, width, config.pseudo)
-              .segLabel;
-    }
-    const torch::Tensor logits = resizeMaps(outputs.seg.to(torch::kFloat32), height, width);
-    const torch::Tensor seg = segmentationLoss(logits, target, config.seg.balanced);
-    losses.terms.emplace_back("seg", seg);
-    losses.total = losses.total + config.seg.weight * seg;
-  }
-  return losses;
+bool readsSupport(const ExperimentConfig& config, int64_t iteration) {
+  const bool supportLabels = config.pseudo.source == "support" && config.supervision != "full" &&
+                             segmentationActive(config, iteration);
+  return config.rcm.enabled || config.mam.enabled || supportLabels;
 }
 
-LossTerms forwardLosses(WsssNetwork& network, const Batch& batch, const ExperimentConfig& config,
+void addTerm(LossTerms& losses, const std::string& name, const torch::Tensor& term, double weight) {
+  losses.terms.emplace_back(name, term);
+  losses.total = losses.total.defined() ? losses.total + weight * term : weight * term;
+}
+
+torch::Tensor segmentationTarget(const NetworkOutputs& outputs, const SupportMaps& support,
+                                 const Batch& batch, const ExperimentConfig& config) {
+  if (config.supervision == "full") {
+    WSSS_CHECK(batch.mask.defined(),
+               "supervision: full needs ground-truth masks, but the training split has none "
+               "(data.mask_dirs)");
+    return batch.mask;
+  }
+  PseudoLabelInputs inputs;
+  inputs.cam = outputs.cam;
+  inputs.supportScores = support.scores;
+  inputs.labels = batch.labels;
+  inputs.cropBox = batch.cropBox;
+  inputs.height = batch.image.size(2);
+  inputs.width = batch.image.size(3);
+  return makePseudoTargets(inputs, config.pseudo).segLabel;
+}
+
+}  // namespace
+
+LossTerms forwardLosses(TrainingModels& models, const Batch& batch, const ExperimentConfig& config,
                         int64_t iteration, const torch::Device& device) {
   AutocastScope autocast(device, config.train.amp);
-  const NetworkOutputs outputs =
-      network->forward(batch.image, segmentationActive(config, iteration));
-  return computeLosses(outputs, batch, config, iteration);
+  const bool withSegmentation = segmentationActive(config, iteration);
+  const NetworkOutputs outputs = models.network->forward(batch.image, withSegmentation);
+  SupportMaps support;
+  if (readsSupport(config, iteration)) {
+    WSSS_CHECK(models.support, "this step reads SupportNet, but support.mode is off");
+    support = supportMaps(*models.support, batch.image, batch.labels);
+  }
+
+  LossTerms losses;
+  addTerm(losses, "cls", multilabelSoftMarginLoss(outputs.logits, batch.labels), config.cls.weight);
+  if (config.rcm.enabled) {
+    addTerm(losses, "rcm", rcmTerm(outputs.embed, support, batch, config.rcm, models.memory),
+            config.rcm.weight);
+  }
+  if (config.mam.enabled) {
+    addTerm(losses, "mam", mamTerm(models.network, outputs.cam, support, batch, config.mam),
+            config.mam.weight);
+  }
+  if (withSegmentation) {
+    WSSS_CHECK(outputs.seg.defined(), "the segmentation head produced no output at step ",
+               iteration + 1);
+    const torch::Tensor target = segmentationTarget(outputs, support, batch, config);
+    const torch::Tensor logits =
+        resizeMaps(outputs.seg.to(torch::kFloat32), batch.image.size(2), batch.image.size(3));
+    addTerm(losses, "seg", segmentationLoss(logits, target, config.seg.balanced),
+            config.seg.weight);
+  }
+  return losses;
 }
 
 std::vector<std::pair<std::string, double>> lossValues(const LossTerms& losses) {

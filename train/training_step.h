@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "data/batch.h"
-#include "models/network.h"
+#include "train/training_models.h"
 
 namespace wsss {
 
@@ -20,16 +20,14 @@ struct LossTerms {
   torch::Tensor total;  // Σ weight · term, float32 scalar
 };
 
-// `iteration` is the 0-based index of the step (it decides whether L_seg is warm).
-LossTerms computeLosses(const NetworkOutputs& outputs, const Batch& batch,
-                        const ExperimentConfig& config, int64_t iteration);
-
-// Whether step `iteration` runs the segmentation head.
+// Whether step `iteration` (0-based) runs the segmentation head.
 bool segmentationActive(const ExperimentConfig& config, int64_t iteration);
 
-// The forward pass of step `iteration` (under bf16 autocast on CUDA when train.amp is on) and
-// its losses: what the trainer and `wsss bench --what train` both run.
-LossTerms forwardLosses(WsssNetwork& network, const Batch& batch, const ExperimentConfig& config,
+// The forward pass of step `iteration` (under bf16 autocast on CUDA when train.amp is on):
+// MainNet, SupportNet when a part of the step reads it, the pseudo-labels, and every loss term
+// the config switches on, in the order cls, rcm, mam, seg. What the trainer and
+// `wsss bench --what train` both run. Pushes RCM's prototypes into the memory.
+LossTerms forwardLosses(TrainingModels& models, const Batch& batch, const ExperimentConfig& config,
                         int64_t iteration, const torch::Device& device);
 
 // Each term's value, then ("total", ...), copied to the host in one transfer.

@@ -31,11 +31,26 @@ TEST_CASE("pseudo-labels ignore the padding outside the crop box", "[pseudo]") {
   const torch::Tensor labels = torch::ones({1, 1});
   const torch::Tensor box = torch::tensor({{0, 0, 4, 2}}, torch::kLong);  // left half is real
   const wsss::PseudoTargets targets =
-      wsss::makePseudoTargets(cam, labels, box, 4, 4, wsss::PseudoLabelOptions{});
-  CHECK(targets.camScores.sizes() == torch::IntArrayRef({1, 1, 4, 4}));
+      wsss::makePseudoTargets({cam, {}, labels, box, 4, 4}, wsss::PseudoLabelOptions{});
+  CHECK(targets.scores.sizes() == torch::IntArrayRef({1, 1, 4, 4}));
   const torch::Tensor expected =
       torch::tensor({1, 1, 255, 255}, torch::kLong).repeat({4}).view({1, 4, 4});
   CHECK(torch::equal(targets.segLabel, expected));
+}
+
+TEST_CASE("pseudo.source support thresholds SupportNet's maps, and needs them", "[pseudo]") {
+  // MainNet's CAM says class 1 everywhere; SupportNet's maps say class 2 on the left only.
+  const torch::Tensor cam = torch::stack({torch::ones({2, 2}), torch::zeros({2, 2})}).unsqueeze(0);
+  const torch::Tensor support =
+      torch::tensor({0.f, 0.f, 0.f, 0.f, 0.9f, 0.1f, 0.9f, 0.1f}).view({1, 2, 2, 2});
+  const torch::Tensor labels = torch::ones({1, 2});
+  wsss::PseudoLabelOptions options;
+  options.source = "support";
+  const wsss::PseudoTargets targets =
+      wsss::makePseudoTargets({cam, support, labels, {}, 2, 2}, options);
+  CHECK(torch::equal(targets.segLabel, torch::tensor({2, 0, 2, 0}, torch::kLong).view({1, 2, 2})));
+  CHECK_THROWS_WITH(wsss::makePseudoTargets({cam, {}, labels, {}, 2, 2}, options),
+                    Catch::Contains("support.mode"));
 }
 
 TEST_CASE("the learning rate warms up linearly, then decays by poly to zero", "[schedule]") {

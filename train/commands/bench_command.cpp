@@ -50,7 +50,8 @@ int benchLoader(const ExperimentConfig& config, const std::shared_ptr<const VocD
 
 // The training step on one real batch, for each setting worth comparing on the device.
 int benchTrainingStep(const ExperimentConfig& config,
-                      const std::shared_ptr<const VocDataset>& dataset, int64_t steps) {
+                      const std::shared_ptr<const VocDataset>& dataset, int64_t steps,
+                      bool methods) {
   const torch::Device device = resolveDevice(config.device);
   LoaderOptions options = loaderOptionsFor(config.data, config.train.batchSize, true,
                                            static_cast<uint64_t>(config.seed));
@@ -60,8 +61,9 @@ int benchTrainingStep(const ExperimentConfig& config,
               config.model.backbone.c_str(), device.str().c_str(),
               static_cast<long long>(config.train.batchSize),
               static_cast<long long>(config.data.augment.cropSize), static_cast<long long>(steps));
-  const auto results = benchmarkTrainingSteps(config, dataset->numClasses(), batch, device,
-                                              stepBenchmarkSettings(device), steps);
+  const auto settings = methods ? methodBenchmarkSettings(config) : stepBenchmarkSettings(device);
+  const auto results =
+      benchmarkTrainingSteps(config, dataset->numClasses(), batch, device, settings, steps);
   std::printf("%-32s %12s %10s %14s\n", "setting", "images/s", "vs first", "peak MiB");
   for (const StepBenchmarkResult& result : results) {
     const double ratio = result.imagesPerSecond / results.front().imagesPerSecond;
@@ -83,9 +85,12 @@ Command benchCommand() {
   command.name = "bench";
   command.summary =
       "measure throughput side by side: the loader (0..data.workers threads) or the training "
-      "step (CPU threads; fp32 / bf16 / channels_last on CUDA)";
+      "step (CPU threads; fp32 / bf16 / channels_last on CUDA), or the step with each method "
+      "part of the config on its own";
   command.flags = {configFlag(),
-                   {"what", "loader|train", "what to time (default loader)"},
+                   {"what", "loader|train|methods",
+                    "what to time (default loader); methods: the baseline step against each "
+                    "part the config switches on"},
                    {"batches", "N", "batches (or steps) timed per setting (default 20)"}};
   command.acceptsOverrides = true;
   command.run = [](const ParsedArguments& arguments) {
@@ -93,10 +98,10 @@ Command benchCommand() {
     const int64_t batches = arguments.integer("batches", 20);
     WSSS_CHECK(batches >= 1, "--batches: need at least 1, got ", batches);
     const std::string what = arguments.text("what", "loader");
-    WSSS_CHECK(what == "loader" || what == "train", "--what: '", what,
-               "' is not one of loader, train");
+    WSSS_CHECK(what == "loader" || what == "train" || what == "methods", "--what: '", what,
+               "' is not one of loader, train, methods");
     const auto dataset = std::make_shared<const VocDataset>(config.data, config.data.trainSplit);
-    if (what == "train") return benchTrainingStep(config, dataset, batches);
+    if (what != "loader") return benchTrainingStep(config, dataset, batches, what == "methods");
     return benchLoader(config, dataset, batches);
   };
   return command;

@@ -7,7 +7,6 @@
 #include "core/error.h"
 #include "core/logging.h"
 #include "data/voc_dataset.h"
-#include "models/network.h"
 #include "train/checkpoint.h"
 #include "train/commands/commands.h"
 #include "train/commands/experiment_setup.h"
@@ -16,6 +15,7 @@
 #include "train/evaluation_report.h"
 #include "train/network_evaluation.h"
 #include "train/run_device.h"
+#include "train/training_models.h"
 
 namespace wsss {
 
@@ -78,16 +78,22 @@ Command evalCommand() {
     const auto dataset = std::make_shared<const VocDataset>(config.data, split);
     const torch::Device device = resolveDevice(config.device);
     // Every weight comes from the checkpoint; the pretrained file is not needed.
-    ModelOptions model = config.model;
-    model.pretrained.clear();
-    WsssNetwork network(model, dataset->numClasses());
-    network->to(device);
-    loadCheckpoint(checkpoint, *network, nullptr, false);
+    TrainingModels models = buildTrainingModels(config, dataset->numClasses(), device, false);
+    std::vector<CheckpointPart> parts;
+    const bool supportLabels = target.target == "cam" && config.pseudo.source == "support";
+    if (supportLabels && models.support && models.support->ownWeights()) {
+      WSSS_CHECK(checkpointHasPart(checkpoint, "support"), "checkpoint ", checkpoint,
+                 " has no SupportNet weights, so pseudo.source: support cannot be scored; the "
+                 "run was trained with support.mode ",
+                 readConfigText<ExperimentConfig>(trained.configYaml, checkpoint).support.mode);
+      parts.push_back({"support", models.support->ownWeights()});
+    }
+    loadCheckpoint(checkpoint, *models.network, nullptr, false, parts);
     writeRunConfig(workDir, config);
 
     logInfo("scoring " + checkpoint + " (iteration " + std::to_string(trained.iteration) + ") on " +
             split + " (" + std::to_string(dataset->size()) + " images), target " + target.target);
-    const SegmentationScores scores = evaluateNetwork(network, dataset, config, device, target);
+    const SegmentationScores scores = evaluateNetwork(models, dataset, config, device, target);
     const auto names = classNamesWithBackground(*dataset);
     std::cout << formatScoresTable(scores, names);
 
