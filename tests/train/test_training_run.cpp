@@ -8,10 +8,10 @@
 
 #include "core/config/config_loader.h"
 #include "data/toy_dataset.h"
-#include "models/network.h"
 #include "test_helpers.h"
 #include "train/checkpoint.h"
 #include "train/experiment_config.h"
+#include "train/training_models.h"
 
 namespace fs = std::filesystem;
 using wsss::test::BackgroundWsss;
@@ -83,15 +83,21 @@ std::vector<std::string> lossCurve(const fs::path& metrics) {
   return curve;
 }
 
-// Every parameter and buffer of the network in a checkpoint, by name.
+// Every parameter and buffer in a checkpoint by name: the network's, and those of each part the
+// run saved beside it (SupportNet, the prototype memory) under "<part>/".
 std::map<std::string, torch::Tensor> networkTensors(const std::string& checkpoint) {
   const auto progress = wsss::readCheckpointProgress(checkpoint);
   const auto config = wsss::readConfigText<wsss::ExperimentConfig>(progress.configYaml, checkpoint);
-  wsss::WsssNetwork network(config.model, 6);
-  wsss::loadCheckpoint(checkpoint, *network, nullptr, false);
+  wsss::TrainingModels models = wsss::buildTrainingModels(config, 6, torch::kCPU, false);
+  const auto parts = models.checkpointParts();
+  wsss::loadCheckpoint(checkpoint, *models.network, nullptr, false, parts);
   std::map<std::string, torch::Tensor> tensors;
-  for (const auto& item : network->named_parameters()) tensors[item.key()] = item.value();
-  for (const auto& item : network->named_buffers()) tensors[item.key()] = item.value();
+  const auto collect = [&](const std::string& prefix, const torch::nn::Module& module) {
+    for (const auto& item : module.named_parameters()) tensors[prefix + item.key()] = item.value();
+    for (const auto& item : module.named_buffers()) tensors[prefix + item.key()] = item.value();
+  };
+  collect("", *models.network);
+  for (const auto& part : parts) collect(part.name + "/", *part.module);
   return tensors;
 }
 
@@ -187,16 +193,20 @@ TEST_CASE("train writes its run folder and eval scores the checkpoint", "[train]
   }
 }
 
-TEST_CASE("a run stopped by SIGTERM and resumed ends bitwise equal to an unbroken run",
-          "[train][resume]") {
-  TempDir dir("train_resume_term");
-  const std::string config = instantConfig(dir, 40);
+namespace {
+
+// Trains `config` straight through, and again with a SIGTERM after a few steps and a resume;
+// both must end with the same tensors and loss curve.
+void requireExactResumeAfterSigterm(const TempDir& dir, const std::string& config,
+                                    const std::string& overrides, int64_t iterations) {
   const fs::path straight = dir / "straight";
   const fs::path broken = dir / "broken";
-  REQUIRE(runWsss("train --config " + config + " --work-dir " + straight.string()).exitCode == 0);
-
+  const auto full =
+      runWsss("train --config " + config + " --work-dir " + straight.string() + overrides);
+  INFO(full.output);
+  REQUIRE(full.exitCode == 0);
   {
-    BackgroundWsss run("train --config " + config + " --work-dir " + broken.string(),
+    BackgroundWsss run("train --config " + config + " --work-dir " + broken.string() + overrides,
                        dir / "broken.log");
     REQUIRE(waitFor([&] { return lineCount(broken / "metrics.jsonl") >= 5; }, 120));
     run.sendSignal(SIGTERM);
@@ -207,15 +217,76 @@ TEST_CASE("a run stopped by SIGTERM and resumed ends bitwise equal to an unbroke
   const int64_t stoppedAt =
       wsss::readCheckpointProgress((broken / "checkpoints/last.pt").string()).iteration;
   CHECK(stoppedAt >= 5);
-  CHECK(stoppedAt < 40);
-  const auto resumed =
-      runWsss("train --config " + config + " --work-dir " + broken.string() + " --resume");
+  CHECK(stoppedAt < iterations);
+  const auto resumed = runWsss("train --config " + config + " --work-dir " + broken.string() +
+                               " --resume" + overrides);
   INFO(resumed.output);
   REQUIRE(resumed.exitCode == 0);
   CHECK(resumed.output.find("resumed from") != std::string::npos);
   requireSameNetwork((straight / "checkpoints/last.pt").string(),
                      (broken / "checkpoints/last.pt").string());
   CHECK(lossCurve(broken / "metrics.jsonl") == lossCurve(straight / "metrics.jsonl"));
+}
+
+// SupportNet, RCM with its memory, MAM and support pseudo-labels on the instant config.
+const std::string kSupportOverrides =
+    " support.mode=ema support.scales=[0.5,1] pseudo.source=support rcm.enabled=true "
+    "rcm.memory=3 mam.enabled=true mam.scales=[0.5,1]";
+
+}  // namespace
+
+TEST_CASE("a run stopped by SIGTERM and resumed ends bitwise equal to an unbroken run",
+          "[train][resume]") {
+  TempDir dir("train_resume_term");
+  requireExactResumeAfterSigterm(dir, instantConfig(dir, 40), "", 40);
+}
+
+TEST_CASE("a SupportNet run resumes exactly: SupportNet and the prototype memory included",
+          "[train][resume][support]") {
+  TempDir dir("train_resume_support");
+  const std::string config = instantConfig(dir, 24);
+  requireExactResumeAfterSigterm(dir, config, kSupportOverrides, 24);
+  const auto tensors = networkTensors((dir / "straight/checkpoints/last.pt").string());
+  CHECK(tensors.count("support/cam_head.classifier.weight") == 1);
+  CHECK(tensors.count("prototype_memory/entries") == 1);
+  // SupportNet has moved away from its start but is not MainNet.
+  CHECK_FALSE(wsss::test::sameTensor(tensors.at("support/cam_head.classifier.weight"),
+                                     tensors.at("cam_head.classifier.weight")));
+  CHECK(tensors.at("prototype_memory/filled").sum().item<int64_t>() > 0);
+  const std::string metrics = readText(dir / "straight/metrics.jsonl");
+  CHECK(metrics.find("\"rcm\": ") != std::string::npos);
+  CHECK(metrics.find("\"mam\": ") != std::string::npos);
+
+  SECTION("eval --target cam scores SupportNet's pseudo-labels from the checkpoint") {
+    const std::string checkpoint = (dir / "straight/checkpoints/last.pt").string();
+    const auto scored = runWsss("eval --config " + config + " --checkpoint " + checkpoint +
+                                " --target cam --split train" + kSupportOverrides);
+    INFO(scored.output);
+    CHECK(scored.exitCode == 0);
+    CHECK(scored.output.find("mIoU") != std::string::npos);
+  }
+  SECTION("a baseline checkpoint cannot give SupportNet's pseudo-labels") {
+    const fs::path baseline = dir / "baseline";
+    REQUIRE(runWsss("train --config " + config + " --work-dir " + baseline.string() +
+                    " train.iterations=2")
+                .exitCode == 0);
+    const auto scored = runWsss("eval --config " + config + " --checkpoint " +
+                                (baseline / "checkpoints/last.pt").string() +
+                                " --target cam train.iterations=2" + kSupportOverrides);
+    CHECK(scored.exitCode == 1);
+    CHECK(scored.output.find("has no SupportNet weights") != std::string::npos);
+  }
+  SECTION("a baseline run resumed with SupportNet on starts it as a copy of MainNet") {
+    const fs::path baseline = dir / "grown";
+    REQUIRE(runWsss("train --config " + config + " --work-dir " + baseline.string() +
+                    " train.iterations=2")
+                .exitCode == 0);
+    const auto resumed = runWsss("train --config " + config + " --work-dir " + baseline.string() +
+                                 " --resume train.iterations=4" + kSupportOverrides);
+    INFO(resumed.output);
+    CHECK(resumed.exitCode == 0);
+    CHECK(resumed.output.find("has no 'support'; it starts afresh") != std::string::npos);
+  }
 }
 
 TEST_CASE("Ctrl-C saves last.pt and exits with 130", "[train][resume]") {
@@ -372,4 +443,19 @@ TEST_CASE("bench --what train times the training step per setting", "[train][ben
   const auto wrong = runWsss("bench --config " + config + " --what model");
   CHECK(wrong.exitCode == 1);
   CHECK(wrong.output.find("--what: 'model' is not one of loader, train") != std::string::npos);
+}
+
+TEST_CASE("bench --what methods times the baseline step against each part switched on",
+          "[train][bench][support]") {
+  TempDir dir("bench_methods");
+  const std::string config = instantConfig(dir, 4);
+  const auto bench =
+      runWsss("bench --config " + config + " --what methods --batches 1" + kSupportOverrides);
+  INFO(bench.output);
+  REQUIRE(bench.exitCode == 0);
+  for (const char* row :
+       {"baseline", "+ support pseudo-labels", "+ rcm", "+ mam", "as configured"}) {
+    INFO(row);
+    CHECK(bench.output.find(row) != std::string::npos);
+  }
 }

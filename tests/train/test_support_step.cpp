@@ -1,0 +1,136 @@
+// A training step with SupportNet, RCM and MAM switched on: the terms it makes, where the
+// gradient goes, the memory it fills, and the config rules that tie the parts together.
+#include <catch2/catch.hpp>
+
+#include "core/config/config_loader.h"
+#include "test_helpers.h"
+#include "train/experiment_config.h"
+#include "train/support_losses.h"
+#include "train/training_models.h"
+#include "train/training_step.h"
+
+namespace {
+
+wsss::ExperimentConfig pssConfig() {
+  wsss::ExperimentConfig config;
+  config.device = "cpu";
+  config.model.backbone = "scratch";
+  config.model.scratchWidth = 8;
+  config.model.embedDim = 16;
+  config.model.segChannels = 16;
+  config.train.iterations = 10;
+  config.seg.warmupIters = 0;
+  config.support.mode = "ema";
+  config.support.scales = {0.5, 1.0, 1.5};
+  config.pseudo.source = "support";
+  config.rcm.enabled = true;
+  config.rcm.memory = 3;
+  config.mam.enabled = true;
+  return config;
+}
+
+wsss::Batch randomBatch(int64_t images, int64_t classes) {
+  wsss::Batch batch;
+  for (int64_t index = 0; index < images; ++index) batch.ids.push_back(std::to_string(index));
+  batch.image = torch::randn({images, 3, 48, 48});
+  batch.labels = torch::zeros({images, classes});
+  for (int64_t index = 0; index < images; ++index) {
+    batch.labels[index][index % classes] = 1;
+    batch.labels[index][(index + 1) % classes] = 1;
+  }
+  batch.cropBox = torch::tensor({0, 0, 48, 48}, torch::kLong).repeat({images, 1});
+  return batch;
+}
+
+bool anyGradient(const std::vector<torch::Tensor>& parameters) {
+  for (const auto& parameter : parameters) {
+    if (parameter.grad().defined() && parameter.grad().abs().sum().item<double>() > 0) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("a SupportNet step trains MainNet only and fills the prototype memory",
+          "[train][support]") {
+  torch::manual_seed(0);
+  const wsss::ExperimentConfig config = pssConfig();
+  wsss::TrainingModels models = wsss::buildTrainingModels(config, 3, torch::kCPU, false);
+  REQUIRE(models.support);
+  REQUIRE_FALSE(models.memory.is_empty());
+  const auto parts = models.checkpointParts();
+  REQUIRE(parts.size() == 2);
+  CHECK(parts[0].name == "support");
+  CHECK(parts[1].name == "prototype_memory");
+
+  const wsss::LossTerms losses =
+      wsss::forwardLosses(models, randomBatch(4, 3), config, 5, torch::kCPU);
+  std::vector<std::string> names;
+  for (const auto& term : losses.terms) names.push_back(term.first);
+  CHECK(names == std::vector<std::string>{"cls", "rcm", "mam", "seg"});
+  for (const auto& term : losses.terms) {
+    INFO(term.first);
+    CHECK(std::isfinite(term.second.item<double>()));
+  }
+  CHECK(models.memory->count().sum().item<int64_t>() > 0);
+
+  losses.total.backward();
+  CHECK(anyGradient(models.network->backboneParameters()));
+  CHECK(anyGradient(models.network->headParameters()));
+  for (const auto& parameter : models.support->ownWeights()->parameters()) {
+    CHECK_FALSE(parameter.grad().defined());
+  }
+
+  SECTION("RCM and MAM alone each send gradient into the backbone") {
+    const wsss::Batch batch = randomBatch(4, 3);
+    const wsss::SupportMaps support = wsss::supportMaps(*models.support, batch.image, batch.labels);
+    for (const std::string part : {"rcm", "mam"}) {
+      INFO(part);
+      models.network->zero_grad();
+      const wsss::NetworkOutputs outputs = models.network->forward(batch.image, false);
+      const torch::Tensor loss =
+          part == "rcm" ? wsss::rcmTerm(outputs.embed, support, batch, config.rcm, models.memory)
+                        : wsss::mamTerm(models.network, outputs.cam, support, batch, config.mam);
+      loss.backward();
+      CHECK(anyGradient(models.network->backboneParameters()));
+    }
+  }
+}
+
+TEST_CASE("support maps: label-masked per scale, Ŝ normalised per present class",
+          "[train][support]") {
+  torch::manual_seed(1);
+  wsss::TrainingModels models = wsss::buildTrainingModels(pssConfig(), 3, torch::kCPU, false);
+  const wsss::Batch batch = randomBatch(2, 3);
+  const wsss::SupportMaps maps = wsss::supportMaps(*models.support, batch.image, batch.labels);
+  REQUIRE(maps.perScale.size() == 3);
+  // Image 0 has classes 0 and 1: class 2 is zero at every scale and in Ŝ.
+  for (const auto& map : maps.perScale) CHECK(map[0][2].abs().max().item<float>() == 0);
+  CHECK(maps.scores[0][2].abs().max().item<float>() == 0);
+  const torch::Tensor peaks = std::get<0>(maps.scores.flatten(2).max(2));
+  CHECK(peaks[0][0].item<float>() == Approx(1.0).margin(1e-4));
+  CHECK(maps.scores.max().item<float>() <= 1.0f);
+}
+
+TEST_CASE("RCM, MAM and support pseudo-labels need SupportNet", "[train][support][config]") {
+  const auto load = [](const std::string& yaml) {
+    return wsss::readConfigText<wsss::ExperimentConfig>(yaml, "test");
+  };
+  CHECK_THROWS_WITH(load("rcm:\n  enabled: true\n"), Catch::Contains("support.mode is off"));
+  CHECK_THROWS_WITH(load("mam:\n  enabled: true\n"), Catch::Contains("support.mode is off"));
+  CHECK_THROWS_WITH(load("pseudo:\n  source: support\n"), Catch::Contains("support.mode is off"));
+  CHECK_NOTHROW(load("support:\n  mode: shared\nrcm:\n  enabled: true\n"));
+}
+
+TEST_CASE("shared SupportNet: no own weights to save, the step still trains", "[train][support]") {
+  torch::manual_seed(2);
+  wsss::ExperimentConfig config = pssConfig();
+  config.support.mode = "shared";
+  config.rcm.memory = 0;
+  wsss::TrainingModels models = wsss::buildTrainingModels(config, 3, torch::kCPU, false);
+  CHECK(models.checkpointParts().empty());
+  const wsss::LossTerms losses =
+      wsss::forwardLosses(models, randomBatch(2, 3), config, 5, torch::kCPU);
+  losses.total.backward();
+  CHECK(anyGradient(models.network->backboneParameters()));
+}
