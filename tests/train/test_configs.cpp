@@ -47,3 +47,30 @@ TEST_CASE("the baselines are the documented recipes", "[configs]") {
   CHECK(voc.train.headLrScale == 10);
   CHECK(voc.data.augment.cropSize == 448);
 }
+
+TEST_CASE("the pss configs are their baseline plus SupportNet, RCM and MAM", "[configs]") {
+  for (const std::string dataset : {"toy", "voc"}) {
+    INFO(dataset);
+    const auto baseline = shipped(dataset + "/baseline.yaml");
+    const auto pss = shipped(dataset + "/pss.yaml");
+    CHECK(pss.support.mode == "ema");
+    CHECK(pss.rcm.enabled);
+    CHECK(pss.mam.enabled);
+    CHECK(pss.pseudo.source == "support");
+    CHECK(pss.model.backbone == baseline.model.backbone);
+    CHECK(pss.train.iterations == baseline.train.iterations);
+    CHECK(pss.train.lr == baseline.train.lr);
+  }
+  // VOC keeps every number of METHODS §1.
+  const auto voc = shipped("voc/pss.yaml");
+  const wsss::ExperimentConfig defaults;
+  CHECK(voc.support.momentum == defaults.support.momentum);
+  CHECK(voc.support.scales == std::vector<double>{0.5, 1, 1.5, 2});
+  CHECK(voc.rcm.threshold == defaults.rcm.threshold);
+  CHECK(voc.rcm.temperature == defaults.rcm.temperature);
+  CHECK(voc.rcm.memory == 5);
+  CHECK(voc.mam.weight == 1);
+  CHECK(voc.mam.scales == std::vector<double>{0.5, 1, 2});
+  CHECK(defaults.support.momentum == 0.996);
+  CHECK(defaults.rcm.weight == 1);
+}
