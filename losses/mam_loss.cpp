@@ -6,7 +6,6 @@
 #include <cmath>
 
 #include "core/config/option_table.h"
-#include "core/config/yaml_text.h"
 #include "core/error.h"
 
 namespace wsss {
@@ -14,19 +13,10 @@ namespace wsss {
 void MamOptions::describe(OptionTable& table) {
   table.field("enabled", enabled, "train with the Multi-scale Attentive Module (needs SupportNet)");
   table.field("weight", weight, "weight of L_mam").atLeast(0);
-  table.field("scales", scales, "image scales of MainNet's CAMs in L_mam")
-      .length(1, 16)
-      .rule([this] {
-        for (const double scale : scales) {
-          if (!(scale > 0)) return "every scale must be > 0, got " + yamlNumber(scale);
-        }
-        return std::string();
-      });
+  table.field("scales", scales, "image scales of MainNet's CAMs in L_mam").length(1, 16).positive();
   table.field("batch_fraction", batchFraction, "the leading part of each batch L_mam runs on")
-      .rule([this] {
-        return batchFraction > 0 && batchFraction <= 1 ? std::string()
-                                                       : std::string("must be in (0, 1]");
-      });
+      .positive()
+      .atMost(1);
 }
 
 int64_t MamOptions::imagesOf(int64_t batchSize) const {

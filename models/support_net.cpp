@@ -5,7 +5,6 @@
 
 #include "core/class_maps.h"
 #include "core/config/option_table.h"
-#include "core/config/yaml_text.h"
 #include "core/error.h"
 
 namespace wsss {
@@ -19,10 +18,8 @@ void SupportOptions::describe(OptionTable& table) {
       .atMost(1);
   table.field("scales", scales, "image scales of the support CAMs; must include 1")
       .length(1, 16)
+      .positive()
       .rule([this] {
-        for (const double scale : scales) {
-          if (!(scale > 0)) return "every scale must be > 0, got " + yamlNumber(scale);
-        }
         const bool hasOne = std::find(scales.begin(), scales.end(), 1.0) != scales.end();
         return hasOne ? std::string()
                       : std::string(

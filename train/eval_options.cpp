@@ -3,7 +3,6 @@
 #include <string>
 
 #include "core/config/option_table.h"
-#include "core/config/yaml_text.h"
 
 namespace wsss {
 
@@ -12,12 +11,7 @@ void EvalOptions::describe(OptionTable& table) {
       .field("scales", scales,
              "image scales whose softmax probabilities are averaged (e.g. [0.5, 1, 1.5, 2])")
       .length(1, 16)
-      .rule([this] {
-        for (const double scale : scales) {
-          if (!(scale > 0)) return "every scale must be > 0, got " + yamlNumber(scale);
-        }
-        return std::string();
-      });
+      .positive();
   table.field("flip", flip, "also average the horizontally mirrored image");
 }
 

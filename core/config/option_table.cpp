@@ -61,6 +61,12 @@ OptionField& OptionField::atMost(double highest) {
   return *this;
 }
 
+OptionField& OptionField::positive() {
+  requireKind("positive", {Kind::Int, Kind::Float, Kind::IntList, Kind::FloatList});
+  positive_ = true;
+  return *this;
+}
+
 OptionField& OptionField::length(size_t minimum, size_t maximum) {
   requireKind("length", {Kind::IntList, Kind::FloatList, Kind::StringList});
   WSSS_CHECK(minimum <= maximum, "option ", path_, ": length(", minimum, ", ", maximum,
@@ -92,6 +98,9 @@ std::string OptionField::validate() const {
     if (lowest_ && !(value >= *lowest_)) {
       problems.push_back("must be >= " + yamlNumber(*lowest_) + ", got " + yamlNumber(value) +
                          where);
+    }
+    if (positive_ && !(value > 0)) {
+      problems.push_back("must be > 0, got " + yamlNumber(value) + where);
     }
     if (highest_ && !(value <= *highest_)) {
       problems.push_back("must be <= " + yamlNumber(*highest_) + ", got " + yamlNumber(value) +
@@ -193,6 +202,7 @@ std::string OptionField::constraintText() const {
   std::vector<std::string> parts;
   const std::string each = isList() ? "each " : "";
   if (lowest_) parts.push_back(each + ">= " + yamlNumber(*lowest_));
+  if (positive_) parts.push_back(each + "> 0");
   if (highest_) parts.push_back(each + "<= " + yamlNumber(*highest_));
   if (minLength_) {
     if (*minLength_ == *maxLength_) {

@@ -35,6 +35,8 @@ class OptionField {
   // Range checks on numbers (and on every element of a number list).
   OptionField& atLeast(double lowest);
   OptionField& atMost(double highest);
+  // Strictly greater than zero (scales, temperatures).
+  OptionField& positive();
   // Lists: the number of elements must lie in [minimum, maximum].
   OptionField& length(size_t minimum, size_t maximum = std::numeric_limits<size_t>::max());
   // Strings: must not be empty; lists: must hold at least one element.
@@ -71,6 +73,7 @@ class OptionField {
   std::vector<std::string> choices_;
   std::optional<double> lowest_;
   std::optional<double> highest_;
+  bool positive_ = false;
   std::optional<size_t> minLength_;
   std::optional<size_t> maxLength_;
   bool nonEmpty_ = false;

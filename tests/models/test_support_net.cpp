@@ -137,6 +137,8 @@ TEST_CASE("shared SupportNet is MainNet under no-grad, in eval mode for the pass
 TEST_CASE("support options: the scales must include 1", "[models][support][config]") {
   CHECK_THROWS_WITH(wsss::readConfigText<wsss::SupportOptions>("scales: [0.5, 2]", "test"),
                     Catch::Contains("must include 1"));
+  CHECK_THROWS_WITH(wsss::readConfigText<wsss::SupportOptions>("scales: [0, 1]", "test"),
+                    Catch::Contains("must be > 0, got 0 at index 0"));
   CHECK_THROWS_WITH(wsss::readConfigText<wsss::SupportOptions>("mode: copy", "test"),
                     Catch::Contains("ema"));
   CHECK(wsss::readConfigText<wsss::SupportOptions>("mode: ema", "test").enabled());
