@@ -2,6 +2,9 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include "core/error.h"
 
 namespace wsss {
@@ -15,6 +18,10 @@ torch::Tensor normaliseClassMaps(const torch::Tensor& maps, const torch::Tensor&
                                labels.to(torch::kFloat32).unsqueeze(-1).unsqueeze(-1);
   const torch::Tensor peak = std::get<0>(masked.flatten(2).max(2)).unsqueeze(-1).unsqueeze(-1);
   return masked / (peak + 1e-5);
+}
+
+int64_t scaledSide(int64_t side, double scale) {
+  return std::max<int64_t>(1, static_cast<int64_t>(std::lround(static_cast<double>(side) * scale)));
 }
 
 torch::Tensor resizeMaps(const torch::Tensor& maps, int64_t height, int64_t width) {

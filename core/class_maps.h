@@ -9,6 +9,10 @@ namespace wsss {
 // maps: B x C x h x w, labels: B x C in {0, 1}. Returns float32.
 torch::Tensor normaliseClassMaps(const torch::Tensor& maps, const torch::Tensor& labels);
 
+// A side of `side` pixels scaled by `scale`, rounded, at least 1: the size of an image scaled
+// for multi-scale inference or SupportNet's scales.
+int64_t scaledSide(int64_t side, double scale);
+
 // Bilinear resize of B x C x h x w maps to height x width (align_corners = false).
 torch::Tensor resizeMaps(const torch::Tensor& maps, int64_t height, int64_t width);
 

@@ -1,7 +1,6 @@
 #include "models/support_net.h"
 
 #include <algorithm>
-#include <cmath>
 
 #include "core/class_maps.h"
 #include "core/config/option_table.h"
@@ -30,16 +29,12 @@ void SupportOptions::describe(OptionTable& table) {
 
 torch::Tensor scaleImage(const torch::Tensor& image, double scale) {
   if (scale == 1.0) return image;
-  const auto scaled = [&](int64_t size) {
-    return std::max<int64_t>(1,
-                             static_cast<int64_t>(std::lround(static_cast<double>(size) * scale)));
-  };
   namespace F = torch::nn::functional;
-  return F::interpolate(
-      image, F::InterpolateFuncOptions()
-                 .size(std::vector<int64_t>{scaled(image.size(2)), scaled(image.size(3))})
-                 .mode(torch::kBilinear)
-                 .align_corners(true));
+  return F::interpolate(image, F::InterpolateFuncOptions()
+                                   .size(std::vector<int64_t>{scaledSide(image.size(2), scale),
+                                                              scaledSide(image.size(3), scale)})
+                                   .mode(torch::kBilinear)
+                                   .align_corners(true));
 }
 
 SupportNet::SupportNet(WsssNetwork main, const SupportOptions& options)

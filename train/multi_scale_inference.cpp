@@ -10,14 +10,6 @@
 
 namespace wsss {
 
-namespace {
-
-int64_t scaledSide(int64_t side, double scale) {
-  return std::max<int64_t>(1, static_cast<int64_t>(std::lround(static_cast<double>(side) * scale)));
-}
-
-}  // namespace
-
 torch::Tensor multiScaleProbabilities(const ScoreFunction& score, const torch::Tensor& images,
                                       const std::vector<double>& scales, bool flip) {
   WSSS_CHECK(images.defined() && images.dim() == 4,

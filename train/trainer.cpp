@@ -120,15 +120,19 @@ void Trainer::resume(const std::string& path) {
   // A part the checkpoint lacks (a run resumed with SupportNet or RCM's memory newly switched
   // on) starts as a fresh run would: SupportNet as a copy of MainNet, the memory empty.
   std::vector<CheckpointPart> parts;
+  bool supportSaved = false;
   for (const CheckpointPart& part : models_.checkpointParts()) {
     if (checkpointHasPart(path, part.name)) {
       parts.push_back(part);
+      supportSaved = supportSaved || part.name == "support";
     } else {
       logWarning("checkpoint " + path + " has no '" + part.name + "'; it starts afresh");
     }
   }
   progress_ = loadCheckpoint(path, *models_.network, optimizer_.get(), true, parts);
-  if (models_.support && !checkpointHasPart(path, "support")) models_.support->resetToMain();
+  // SupportNet was built as a copy of the fresh MainNet; without saved weights it follows the
+  // loaded one.
+  if (models_.support && !supportSaved) models_.support->resetToMain();
   progress_.configYaml = experimentYaml(config_);
   WSSS_CHECK(progress_.iteration <= config_.train.iterations, "checkpoint ", path, " is at step ",
              progress_.iteration, ", past train.iterations = ", config_.train.iterations);
