@@ -20,11 +20,18 @@ void ExperimentConfig::describe(OptionTable& table) {
   table.section("data", data, "dataset, augmentation and loader");
   table.section("train", train, "training loop, optimiser, schedule, checkpoints");
   table.section("pseudo", pseudo, "pseudo-labels made on the fly for the segmentation head");
+  table.section("refine", refine,
+                "the image-guided refinement operator (METHODS §3), wherever maps are refined");
   table.section("support", support, "SupportNet: the gradient-free copy of MainNet (METHODS §1)");
   table.section("cls", cls, "image-level classification loss");
   table.section("seg", seg, "segmentation loss on the pseudo-labels (or masks)");
   table.section("rcm", rcm, "Regional Contrastive Module: prototype contrast (METHODS §1)");
   table.section("mam", mam, "Multi-scale Attentive Module: multi-scale CAM guidance (METHODS §1)");
+  table.section("affc", affc,
+                "feature-affinity consistency: the CAM pulled toward its propagation along the "
+                "mid features (METHODS §3)");
+  table.section("selfguided", selfguided,
+                "alternate updates: the CAM trained on the step's own pseudo-labels (METHODS §3)");
   table.section("eval", eval, "inference used by evaluation");
 
   // The parts that read SupportNet's maps cannot run without it. Rules run after parsing, so

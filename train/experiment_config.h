@@ -4,11 +4,14 @@
 #include <string>
 
 #include "data/data_options.h"
+#include "losses/affinity_consistency_loss.h"
+#include "losses/cam_target_loss.h"
 #include "losses/classification_loss.h"
 #include "losses/mam_loss.h"
 #include "losses/rcm_loss.h"
 #include "losses/segmentation_loss.h"
 #include "models/model_options.h"
+#include "models/refine/image_refinement.h"
 #include "models/support_net.h"
 #include "train/eval_options.h"
 #include "train/pseudo_labels.h"
@@ -26,11 +29,14 @@ struct ExperimentConfig {
   DataOptions data;
   TrainOptions train;
   PseudoLabelOptions pseudo;
+  ImageRefinementOptions refine;
   SupportOptions support;
   ClassificationLossOptions cls;
   SegmentationLossOptions seg;
   RcmOptions rcm;
   MamOptions mam;
+  AffinityConsistencyOptions affc;
+  CamTargetOptions selfguided;
   EvalOptions eval;
   void describe(OptionTable& table);
 };

@@ -60,10 +60,11 @@ SegmentationScores evaluateNetwork(TrainingModels& models,
         }
       }
       inputs.labels = batch.labels;
+      inputs.image = batch.image;
       inputs.cropBox = batch.cropBox;
       inputs.height = height;
       inputs.width = width;
-      return makePseudoTargets(inputs, config.pseudo).segLabel;
+      return makePseudoTargets(inputs, config.pseudo, config.refine).segLabel;
     }
     return multiScaleProbabilities(segScores, batch.image, config.eval.scales, config.eval.flip)
         .argmax(1);

@@ -12,6 +12,9 @@ void PseudoLabelOptions::describe(OptionTable& table) {
   table.choice("source", source, {"cam", "support"},
                "what the pseudo-labels are made from: MainNet's CAM, or SupportNet's "
                "multi-scale CAM (needs support.mode ema or shared)");
+  table.field("refine", refine,
+              "refine the source's maps with the image before the thresholds (METHODS §3; the "
+              "refine: section sets the operator)");
   table.field("high_threshold", highThreshold, "a pixel takes its top class at or above this")
       .atLeast(0)
       .atMost(1);
@@ -34,21 +37,24 @@ torch::Tensor thresholdLabels(const torch::Tensor& scores, double highThreshold,
   return labels;
 }
 
+torch::Tensor insideCropBox(const torch::Tensor& cropBox, int64_t height, int64_t width,
+                            const torch::Device& device) {
+  const torch::Tensor box = cropBox.to(device, torch::kLong);
+  const auto rows = torch::arange(height, box.options()).view({1, 1, height, 1});
+  const auto cols = torch::arange(width, box.options()).view({1, 1, 1, width});
+  auto edge = [&](int64_t k) { return box.select(1, k).view({-1, 1, 1, 1}); };
+  return (rows >= edge(0)) & (rows < edge(2)) & (cols >= edge(1)) & (cols < edge(3));
+}
+
 torch::Tensor ignoreOutsideCropBox(const torch::Tensor& labels, const torch::Tensor& cropBox) {
   if (!cropBox.defined()) return labels;
-  const int64_t height = labels.size(1);
-  const int64_t width = labels.size(2);
-  const torch::Tensor box = cropBox.to(labels.device(), torch::kLong);
-  const auto rows = torch::arange(height, box.options()).view({1, height, 1});
-  const auto cols = torch::arange(width, box.options()).view({1, 1, width});
-  auto edge = [&](int64_t k) { return box.select(1, k).view({-1, 1, 1}); };
   const torch::Tensor inside =
-      (rows >= edge(0)) & (rows < edge(2)) & (cols >= edge(1)) & (cols < edge(3));
+      insideCropBox(cropBox, labels.size(1), labels.size(2), labels.device()).squeeze(1);
   return labels.masked_fill(inside.logical_not(), 255);
 }
 
-PseudoTargets makePseudoTargets(const PseudoLabelInputs& inputs,
-                                const PseudoLabelOptions& options) {
+PseudoTargets makePseudoTargets(const PseudoLabelInputs& inputs, const PseudoLabelOptions& options,
+                                const ImageRefinementOptions& refinement) {
   torch::NoGradGuard noGrad;
   PseudoTargets targets;
   if (options.source == "support") {
@@ -61,6 +67,15 @@ PseudoTargets makePseudoTargets(const PseudoLabelInputs& inputs,
                "' is not available; use: cam, support");
     targets.scores = resizeMaps(normaliseClassMaps(inputs.cam.detach(), inputs.labels),
                                 inputs.height, inputs.width);
+  }
+  if (options.refine) {
+    WSSS_CHECK(inputs.image.defined(), "pseudo.refine is on, but no image was given to guide it");
+    torch::Tensor valid;
+    if (inputs.cropBox.defined()) {
+      valid = insideCropBox(inputs.cropBox, inputs.height, inputs.width, targets.scores.device());
+    }
+    targets.scores =
+        refinePresentClasses(inputs.image, targets.scores, inputs.labels, valid, refinement);
   }
   targets.segLabel = ignoreOutsideCropBox(
       thresholdLabels(targets.scores, options.highThreshold, options.lowThreshold), inputs.cropBox);

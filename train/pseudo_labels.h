@@ -6,12 +6,15 @@
 
 #include <string>
 
+#include "models/refine/image_refinement.h"
+
 namespace wsss {
 
 class OptionTable;
 
 struct PseudoLabelOptions {
   std::string source = "cam";   // cam | support
+  bool refine = false;          // refine the source's maps with the image (METHODS §3) first
   double highThreshold = 0.55;  // a pixel takes argmax Â when max Â reaches this
   double lowThreshold = 0.35;   // background below this; 255 (ignored) in between
   void describe(OptionTable& table);
@@ -24,19 +27,29 @@ struct PseudoLabelInputs {
   torch::Tensor labels;         // B x C image labels
   torch::Tensor cropBox;  // B x 4 [top, left, bottom, right) of the real image; undefined = all
   int64_t height = 0, width = 0;  // the image size
+  torch::Tensor image;            // B x 3 x H x W: the refinement's guide (pseudo.refine)
 };
 
 struct PseudoTargets {
-  torch::Tensor scores;    // B x C x H x W in [0, 1] at the image size: the source's maps
+  torch::Tensor scores;    // B x C x H x W in [0, 1] at the image size: the source's maps,
+                           // refined when pseudo.refine is on
   torch::Tensor segLabel;  // B x H x W int64: 0 = background, c = class c, 255 = ignore
 };
 
-// The two-threshold rule on the maps of `options.source`; pixels outside the crop box are 255.
-PseudoTargets makePseudoTargets(const PseudoLabelInputs& inputs, const PseudoLabelOptions& options);
+// The two-threshold rule on the maps of `options.source`, refined with the image first when
+// `options.refine` (on the present classes; the crop box is the valid area); pixels outside
+// the crop box are 255. A constant background channel at a threshold stays that constant under
+// the refinement, so thresholding the refined class maps is AFA's argmax over [bg, classes].
+PseudoTargets makePseudoTargets(const PseudoLabelInputs& inputs, const PseudoLabelOptions& options,
+                                const ImageRefinementOptions& refinement = {});
 
 // The two-threshold rule on B x C x H x W maps in [0, 1].
 torch::Tensor thresholdLabels(const torch::Tensor& scores, double highThreshold,
                               double lowThreshold);
+
+// B x 1 x height x width bool: inside each image's crop box (B x 4 [top, left, bottom, right)).
+torch::Tensor insideCropBox(const torch::Tensor& cropBox, int64_t height, int64_t width,
+                            const torch::Device& device);
 
 // 255 outside each image's crop box: B x H x W labels, B x 4 boxes.
 torch::Tensor ignoreOutsideCropBox(const torch::Tensor& labels, const torch::Tensor& cropBox);

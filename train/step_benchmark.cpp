@@ -23,14 +23,14 @@ void synchronise(const torch::Device& device) {
 
 std::vector<StepBenchmarkSetting> stepBenchmarkSettings(const torch::Device& device) {
   if (device.is_cuda()) {
-    return {{"fp32", 0, false, false},
-            {"bf16 autocast", 0, true, false},
-            {"bf16 autocast + channels_last", 0, true, true}};
+    return {{"fp32", 0, false, false, {}},
+            {"bf16 autocast", 0, true, false, {}},
+            {"bf16 autocast + channels_last", 0, true, true, {}}};
   }
   const int64_t cores = std::max<int64_t>(1, std::thread::hardware_concurrency());
   std::vector<StepBenchmarkSetting> settings;
   for (int64_t threads = 1; threads <= cores; threads *= 2) {
-    settings.push_back({"threads " + std::to_string(threads), threads, false, false});
+    settings.push_back({"threads " + std::to_string(threads), threads, false, false, {}});
   }
   return settings;
 }
@@ -41,6 +41,9 @@ std::vector<StepBenchmarkSetting> methodBenchmarkSettings(const ExperimentConfig
     run.rcm.enabled = false;
     run.mam.enabled = false;
     run.pseudo.source = "cam";
+    run.pseudo.refine = false;
+    run.affc.enabled = false;
+    run.selfguided.camTarget = false;
   };
   const std::string support = config.support.mode;
   std::vector<StepBenchmarkSetting> settings;
@@ -73,6 +76,24 @@ std::vector<StepBenchmarkSetting> methodBenchmarkSettings(const ExperimentConfig
       baseline(run);
       run.support.mode = support;
       run.mam.enabled = true;
+    });
+  }
+  if (config.pseudo.refine) {
+    add("+ refinement", [=](ExperimentConfig& run) {
+      baseline(run);
+      run.pseudo.refine = true;
+    });
+  }
+  if (config.affc.enabled) {
+    add("+ affc", [=](ExperimentConfig& run) {
+      baseline(run);
+      run.affc.enabled = true;
+    });
+  }
+  if (config.selfguided.camTarget) {
+    add("+ cam target", [=](ExperimentConfig& run) {
+      baseline(run);
+      run.selfguided.camTarget = true;
     });
   }
   add("as configured", [](ExperimentConfig&) {});

@@ -9,6 +9,7 @@
 #include "train/experiment_config.h"
 #include "train/pseudo_labels.h"
 #include "train/run_device.h"
+#include "train/selfguided_losses.h"
 #include "train/support_losses.h"
 
 namespace wsss {
@@ -21,9 +22,21 @@ bool segmentationActive(const ExperimentConfig& config, int64_t iteration) {
 
 namespace {
 
+// Whether step `iteration` trains the CAM on its pseudo-labels (after the L_seg warm-up, so
+// that the CAM first learns from the image labels alone).
+bool camTargetActive(const ExperimentConfig& config, int64_t iteration) {
+  return config.selfguided.camTarget && config.supervision != "full" &&
+         iteration >= config.seg.warmupFor(config.train.iterations);
+}
+
+bool readsPseudoLabels(const ExperimentConfig& config, int64_t iteration) {
+  return (config.supervision != "full" && segmentationActive(config, iteration)) ||
+         camTargetActive(config, iteration);
+}
+
 bool readsSupport(const ExperimentConfig& config, int64_t iteration) {
-  const bool supportLabels = config.pseudo.source == "support" && config.supervision != "full" &&
-                             segmentationActive(config, iteration);
+  const bool supportLabels =
+      config.pseudo.source == "support" && readsPseudoLabels(config, iteration);
   return config.rcm.enabled || config.mam.enabled || supportLabels;
 }
 
@@ -32,22 +45,24 @@ void addTerm(LossTerms& losses, const std::string& name, const torch::Tensor& te
   losses.total = losses.total.defined() ? losses.total + weight * term : weight * term;
 }
 
-torch::Tensor segmentationTarget(const NetworkOutputs& outputs, const SupportMaps& support,
-                                 const Batch& batch, const ExperimentConfig& config) {
-  if (config.supervision == "full") {
-    WSSS_CHECK(batch.mask.defined(),
-               "supervision: full needs ground-truth masks, but the training split has none "
-               "(data.mask_dirs)");
-    return batch.mask;
-  }
+torch::Tensor pseudoLabels(const NetworkOutputs& outputs, const SupportMaps& support,
+                           const Batch& batch, const ExperimentConfig& config) {
   PseudoLabelInputs inputs;
   inputs.cam = outputs.cam;
   inputs.supportScores = support.scores;
   inputs.labels = batch.labels;
+  inputs.image = batch.image;
   inputs.cropBox = batch.cropBox;
   inputs.height = batch.image.size(2);
   inputs.width = batch.image.size(3);
-  return makePseudoTargets(inputs, config.pseudo).segLabel;
+  return makePseudoTargets(inputs, config.pseudo, config.refine).segLabel;
+}
+
+torch::Tensor groundTruth(const Batch& batch) {
+  WSSS_CHECK(batch.mask.defined(),
+             "supervision: full needs ground-truth masks, but the training split has none "
+             "(data.mask_dirs)");
+  return batch.mask;
 }
 
 }  // namespace
@@ -73,14 +88,26 @@ LossTerms forwardLosses(TrainingModels& models, const Batch& batch, const Experi
     addTerm(losses, "mam", mamTerm(models.network, outputs.cam, support, batch, config.mam),
             config.mam.weight);
   }
+  if (config.affc.enabled) {
+    addTerm(losses, "affc", affinityConsistencyTerm(outputs, batch, config.affc),
+            config.affc.weight);
+  }
+  // The step's pseudo-labels, made once for every loss that reads them.
+  const torch::Tensor pseudo = readsPseudoLabels(config, iteration)
+                                   ? pseudoLabels(outputs, support, batch, config)
+                                   : torch::Tensor();
   if (withSegmentation) {
     WSSS_CHECK(outputs.seg.defined(), "the segmentation head produced no output at step ",
                iteration + 1);
-    const torch::Tensor target = segmentationTarget(outputs, support, batch, config);
+    const torch::Tensor target = config.supervision == "full" ? groundTruth(batch) : pseudo;
     const torch::Tensor logits =
         resizeMaps(outputs.seg.to(torch::kFloat32), batch.image.size(2), batch.image.size(3));
     addTerm(losses, "seg", segmentationLoss(logits, target, config.seg.balanced),
             config.seg.weight);
+  }
+  if (camTargetActive(config, iteration)) {
+    addTerm(losses, "cam_target", camTargetTerm(outputs, batch, pseudo, config.seg.balanced),
+            config.selfguided.camTargetWeight);
   }
   return losses;
 }

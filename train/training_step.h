@@ -25,7 +25,7 @@ bool segmentationActive(const ExperimentConfig& config, int64_t iteration);
 
 // The forward pass of step `iteration` (under bf16 autocast on CUDA when train.amp is on):
 // MainNet, SupportNet when a part of the step reads it, the pseudo-labels, and every loss term
-// the config switches on, in the order cls, rcm, mam, seg. What the trainer and
+// the config switches on, in the order cls, rcm, mam, affc, seg, cam_target. What the trainer and
 // `wsss bench --what train` both run. Pushes RCM's prototypes into the memory.
 LossTerms forwardLosses(TrainingModels& models, const Batch& batch, const ExperimentConfig& config,
                         int64_t iteration, const torch::Device& device);

@@ -74,3 +74,30 @@ TEST_CASE("the pss configs are their baseline plus SupportNet, RCM and MAM", "[c
   CHECK(defaults.support.momentum == 0.996);
   CHECK(defaults.rcm.weight == 1);
 }
+
+TEST_CASE("the selfguided configs are their baseline plus refinement, L_affc and the CAM target",
+          "[configs]") {
+  for (const std::string dataset : {"toy", "voc"}) {
+    INFO(dataset);
+    const auto baseline = shipped(dataset + "/baseline.yaml");
+    const auto selfguided = shipped(dataset + "/selfguided.yaml");
+    CHECK(selfguided.pseudo.refine);
+    CHECK(selfguided.affc.enabled);
+    CHECK(selfguided.selfguided.camTarget);
+    CHECK(selfguided.model.backbone == baseline.model.backbone);
+    CHECK(selfguided.train.iterations == baseline.train.iterations);
+  }
+  // VOC keeps every number of METHODS §3.
+  const auto voc = shipped("voc/selfguided.yaml");
+  CHECK(voc.refine.dilations == std::vector<int64_t>{1, 2, 4, 8, 12, 24});
+  CHECK(voc.refine.iterations == 10);
+  CHECK(voc.refine.scale == 0.5);
+  CHECK(voc.refine.colourTemperature == 0.3);
+  CHECK(voc.refine.positionTemperature == 0.3);
+  CHECK(voc.refine.positionWeight == 0.01);
+  CHECK(voc.affc.dilations == std::vector<int64_t>{1, 2, 4});
+  CHECK(voc.affc.temperature == 0.1);
+  CHECK(voc.affc.steps == 3);
+  CHECK(voc.pseudo.highThreshold == 0.55);
+  CHECK(voc.pseudo.lowThreshold == 0.35);
+}

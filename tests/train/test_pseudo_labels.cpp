@@ -31,7 +31,7 @@ TEST_CASE("pseudo-labels ignore the padding outside the crop box", "[pseudo]") {
   const torch::Tensor labels = torch::ones({1, 1});
   const torch::Tensor box = torch::tensor({{0, 0, 4, 2}}, torch::kLong);  // left half is real
   const wsss::PseudoTargets targets =
-      wsss::makePseudoTargets({cam, {}, labels, box, 4, 4}, wsss::PseudoLabelOptions{});
+      wsss::makePseudoTargets({cam, {}, labels, box, 4, 4, {}}, wsss::PseudoLabelOptions{});
   CHECK(targets.scores.sizes() == torch::IntArrayRef({1, 1, 4, 4}));
   const torch::Tensor expected =
       torch::tensor({1, 1, 255, 255}, torch::kLong).repeat({4}).view({1, 4, 4});
@@ -47,10 +47,37 @@ TEST_CASE("pseudo.source support thresholds SupportNet's maps, and needs them", 
   wsss::PseudoLabelOptions options;
   options.source = "support";
   const wsss::PseudoTargets targets =
-      wsss::makePseudoTargets({cam, support, labels, {}, 2, 2}, options);
+      wsss::makePseudoTargets({cam, support, labels, {}, 2, 2, {}}, options);
   CHECK(torch::equal(targets.segLabel, torch::tensor({2, 0, 2, 0}, torch::kLong).view({1, 2, 2})));
-  CHECK_THROWS_WITH(wsss::makePseudoTargets({cam, {}, labels, {}, 2, 2}, options),
+  CHECK_THROWS_WITH(wsss::makePseudoTargets({cam, {}, labels, {}, 2, 2, {}}, options),
                     Catch::Contains("support.mode"));
+}
+
+TEST_CASE("pseudo.refine pulls a CAM that leaks across a colour edge back to its object",
+          "[pseudo][refine]") {
+  torch::manual_seed(0);
+  // The object is the red left half of the image; its CAM spills 4 columns into the blue half.
+  const int64_t size = 48;
+  torch::Tensor image = torch::zeros({1, 3, size, size});
+  image[0][0].narrow(1, 0, size / 2).fill_(1.0);
+  image[0][2].narrow(1, size / 2, size / 2).fill_(1.0);
+  image += 0.01 * torch::randn_like(image);
+  torch::Tensor cam = torch::zeros({1, 1, size, size});
+  cam.narrow(3, 0, size / 2 + 4).fill_(5.0);
+  const torch::Tensor labels = torch::ones({1, 1});
+  wsss::PseudoLabelInputs inputs{cam, {}, labels, {}, size, size, image};
+  wsss::PseudoLabelOptions options;
+  const auto leakLabels = [&](const wsss::PseudoTargets& targets) {
+    return targets.segLabel.narrow(2, size / 2, 4);
+  };
+  CHECK((leakLabels(wsss::makePseudoTargets(inputs, options)) == 1).all().item<bool>());
+  options.refine = true;
+  const wsss::PseudoTargets refined = wsss::makePseudoTargets(inputs, options);
+  // At half size the edge column blurs; the rest of the leak becomes background.
+  CHECK((leakLabels(refined).narrow(1, 1, 3) == 0).all().item<bool>());
+  CHECK((refined.segLabel.narrow(2, 0, size / 2 - 2) == 1).all().item<bool>());
+  inputs.image = torch::Tensor();
+  CHECK_THROWS_WITH(wsss::makePseudoTargets(inputs, options), Catch::Contains("pseudo.refine"));
 }
 
 TEST_CASE("the learning rate warms up linearly, then decays by poly to zero", "[schedule]") {

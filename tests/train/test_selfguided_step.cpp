@@ -1,0 +1,98 @@
+// A training step with the self-guided parts of METHODS §3 switched on: the refined
+// pseudo-labels, L_affc and the CAM target, the terms they make and where their gradient goes.
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "test_helpers.h"
+#include "train/experiment_config.h"
+#include "train/selfguided_losses.h"
+#include "train/training_models.h"
+#include "train/training_step.h"
+
+namespace {
+
+wsss::ExperimentConfig selfGuidedConfig() {
+  wsss::ExperimentConfig config;
+  config.device = "cpu";
+  config.model.backbone = "scratch";
+  config.model.scratchWidth = 8;
+  config.model.embedDim = 16;
+  config.model.segChannels = 16;
+  config.train.iterations = 10;
+  config.seg.warmupIters = 2;
+  config.pseudo.refine = true;
+  config.affc.enabled = true;
+  config.selfguided.camTarget = true;
+  return config;
+}
+
+wsss::Batch randomBatch(int64_t images, int64_t classes) {
+  wsss::Batch batch;
+  for (int64_t index = 0; index < images; ++index) batch.ids.push_back(std::to_string(index));
+  batch.image = torch::randn({images, 3, 48, 48});
+  batch.labels = torch::zeros({images, classes});
+  for (int64_t index = 0; index < images; ++index) batch.labels[index][index % classes] = 1;
+  // The second image is padded on the right.
+  batch.cropBox = torch::tensor({0, 0, 48, 48}, torch::kLong).repeat({images, 1});
+  batch.cropBox[1][3] = 32;
+  return batch;
+}
+
+std::vector<std::string> termNames(const wsss::LossTerms& losses) {
+  std::vector<std::string> names;
+  for (const auto& term : losses.terms) names.push_back(term.first);
+  return names;
+}
+
+double gradientNorm(const std::vector<torch::Tensor>& parameters) {
+  double total = 0;
+  for (const auto& parameter : parameters) {
+    if (parameter.grad().defined()) total += parameter.grad().abs().sum().item<double>();
+  }
+  return total;
+}
+
+}  // namespace
+
+TEST_CASE("a self-guided step adds affc from the start and the CAM target after the warm-up",
+          "[train][selfguided]") {
+  torch::manual_seed(0);
+  const wsss::ExperimentConfig config = selfGuidedConfig();
+  wsss::TrainingModels models = wsss::buildTrainingModels(config, 3, torch::kCPU, false);
+  const wsss::Batch batch = randomBatch(2, 3);
+
+  const wsss::LossTerms early = wsss::forwardLosses(models, batch, config, 0, torch::kCPU);
+  CHECK(termNames(early) == std::vector<std::string>{"cls", "affc"});
+  const wsss::LossTerms late = wsss::forwardLosses(models, batch, config, 5, torch::kCPU);
+  CHECK(termNames(late) == std::vector<std::string>{"cls", "affc", "seg", "cam_target"});
+  for (const auto& term : late.terms) {
+    INFO(term.first);
+    CHECK(std::isfinite(term.second.item<double>()));
+  }
+  late.total.backward();
+  CHECK(gradientNorm(models.network->backboneParameters()) > 0);
+}
+
+TEST_CASE("L_affc and the CAM target each train the CAM head and the backbone",
+          "[train][selfguided]") {
+  torch::manual_seed(1);
+  const wsss::ExperimentConfig config = selfGuidedConfig();
+  wsss::TrainingModels models = wsss::buildTrainingModels(config, 3, torch::kCPU, false);
+  const wsss::Batch batch = randomBatch(2, 3);
+  for (const std::string part : {"affc", "cam_target"}) {
+    INFO(part);
+    models.network->zero_grad();
+    const wsss::NetworkOutputs outputs = models.network->forward(batch.image, false);
+    // A target with both background and the image's class, so both halves of the loss count.
+    torch::Tensor target = torch::zeros({2, 48, 48}, torch::kLong);
+    target.narrow(2, 0, 20).fill_(1);
+    target[1].narrow(1, 0, 20).fill_(2);
+    const torch::Tensor loss = part == "affc"
+                                   ? wsss::affinityConsistencyTerm(outputs, batch, config.affc)
+                                   : wsss::camTargetTerm(outputs, batch, target, true);
+    CHECK(std::isfinite(loss.item<double>()));
+    loss.backward();
+    CHECK(gradientNorm(models.network->camHead().parameters()) > 0);
+    CHECK(gradientNorm(models.network->backboneParameters()) > 0);
+  }
+}
