@@ -12,16 +12,6 @@ namespace {
 
 constexpr double kStdEpsilon = 1e-8;
 
-// Per channel, the std (unbiased) of the neighbours' colours, over the valid ones.
-// neighbours: B x 3 x J x H x W; valid: B x 1 x J x H x W float or undefined.
-torch::Tensor neighbourStd(const torch::Tensor& neighbours, const torch::Tensor& valid) {
-  if (!valid.defined()) return neighbours.std(2, /*unbiased=*/true, /*keepdim=*/true);
-  const torch::Tensor count = valid.sum(2, true);
-  const torch::Tensor mean = (neighbours * valid).sum(2, true) / count.clamp_min(1);
-  const torch::Tensor squares = ((neighbours - mean).square() * valid).sum(2, true);
-  return (squares / (count - 1).clamp_min(1)).sqrt();
-}
-
 torch::Tensor asValidMask(const torch::Tensor& valid, const torch::Tensor& image) {
   if (!valid.defined()) return valid;
   const torch::Tensor mask = valid.dim() == 3 ? valid.unsqueeze(1) : valid;
@@ -51,25 +41,62 @@ torch::Tensor refinementKernel(const torch::Tensor& image, const torch::Tensor& 
                                const std::vector<NeighbourOffset>& offsets,
                                const ImageRefinementOptions& options) {
   WSSS_CHECK(image.dim() == 4, "refinement needs a B x 3 x H x W image, got ", image.sizes());
+  WSSS_CHECK(offsets.size() >= 2, "refinement needs at least 2 neighbours, got ", offsets.size());
   const torch::Tensor colour = image.to(torch::kFloat32);
-  const torch::Tensor neighbours = NeighbourViews(colour, offsets).stacked();  // B x 3 x J x H x W
-  const torch::Tensor usable = validNeighbours(valid, offsets);  // B x J x H x W or undefined
-  const torch::Tensor spread = neighbourStd(
-      neighbours, usable.defined() ? usable.unsqueeze(1).to(torch::kFloat32) : torch::Tensor());
-  const torch::Tensor contrast =
-      (colour.unsqueeze(2) - neighbours).abs() / (spread + kStdEpsilon) / options.colourTemperature;
-  const torch::Tensor colourLogits = -contrast.square().mean(1);  // B x J x H x W
+  const NeighbourViews neighbours(colour, offsets);
+  const torch::Tensor usable = validNeighbours(valid, offsets);  // B x J x H x W bool or undefined
 
+  // σ_i per channel: the unbiased std of the valid neighbours' colours, from running sums over
+  // the neighbours (so the J shifted copies of the image never exist at once) of their
+  // differences to pixel i (so a flat region loses no precision to cancellation).
+  torch::Tensor sum = torch::zeros_like(colour);
+  torch::Tensor squares = torch::zeros_like(colour);
+  torch::Tensor count;
+  if (usable.defined()) {
+    const torch::Tensor weights = usable.to(torch::kFloat32).unsqueeze(2);  // B x J x 1 x H x W
+    count = torch::zeros_like(colour.narrow(1, 0, 1));
+    for (size_t j = 0; j < neighbours.size(); ++j) {
+      const torch::Tensor weight = weights.select(1, static_cast<int64_t>(j));
+      const torch::Tensor difference = (neighbours[j] - colour).mul_(weight);
+      sum.add_(difference);
+      squares.addcmul_(difference, difference);
+      count.add_(weight);
+    }
+  } else {
+    for (size_t j = 0; j < neighbours.size(); ++j) {
+      const torch::Tensor difference = neighbours[j] - colour;
+      sum.add_(difference);
+      squares.addcmul_(difference, difference);
+    }
+    count = torch::full({1}, static_cast<double>(neighbours.size()), colour.options());
+  }
+  const torch::Tensor variance =
+      ((squares - sum * sum / count.clamp_min(1)) / (count - 1).clamp_min(1)).clamp_min(0);
+  // κ_rgb = −mean_c ((I_i − I_j) / (σ_i + 1e-8) / w0)², one neighbour at a time.
+  const torch::Tensor scale = 1.0 / ((variance.sqrt() + kStdEpsilon) * options.colourTemperature);
+  torch::Tensor colourLogits = torch::empty(
+      {colour.size(0), static_cast<int64_t>(neighbours.size()), colour.size(2), colour.size(3)},
+      colour.options());
+  for (size_t j = 0; j < neighbours.size(); ++j) {
+    const torch::Tensor contrast = (colour - neighbours[j]).mul_(scale);
+    colourLogits.select(1, static_cast<int64_t>(j)).copy_(contrast.square_().sum(1));
+  }
+  colourLogits.mul_(-1.0 / static_cast<double>(colour.size(1)));
+
+  // The position term is the same at every pixel: one weight per neighbour, renormalised
+  // over the valid neighbours where there is a mask.
   std::vector<double> distances;
   for (const NeighbourOffset& offset : offsets) distances.push_back(offset.distance());
   const torch::Tensor distance = torch::tensor(distances, colour.options());
   const torch::Tensor positionLogits =
       -(distance / (distance.std() + kStdEpsilon) / options.positionTemperature).square();
-  const torch::Tensor position =
-      positionLogits.view({1, -1, 1, 1}).expand_as(colourLogits).contiguous();
-
-  return neighbourSoftmax(colourLogits, usable) +
-         options.positionWeight * neighbourSoftmax(position, usable);
+  const torch::Tensor position = torch::softmax(positionLogits, 0).view({1, -1, 1, 1});
+  torch::Tensor positionWeights = position;
+  if (usable.defined()) {
+    const torch::Tensor kept = position * usable;
+    positionWeights = kept / kept.sum(1, true).clamp_min(1e-30);
+  }
+  return neighbourSoftmax(colourLogits, usable) + options.positionWeight * positionWeights;
 }
 
 torch::Tensor refineWithImage(const torch::Tensor& image, const torch::Tensor& maps,
@@ -86,6 +113,8 @@ torch::Tensor refineWithImage(const torch::Tensor& image, const torch::Tensor& m
   torch::Tensor smallValid;
   if (validMask.defined()) {
     smallValid = resizeMaps(validMask.to(torch::kFloat32), height, width).ge(0.5);
+    // Nothing to mask (an uncropped batch): the unmasked kernel is the same and cheaper.
+    if (smallValid.all().item<bool>()) smallValid = torch::Tensor();
   }
 
   const std::vector<NeighbourOffset> offsets = stencilOffsets(options.dilations, false);
@@ -96,17 +125,10 @@ torch::Tensor refineWithImage(const torch::Tensor& image, const torch::Tensor& m
   torch::Tensor fixed = total.le(0);
   if (smallValid.defined()) fixed = fixed | smallValid.logical_not();
 
-  // m_i ← m_i + Σ_j α_ij (m_j − m_i) with Σ_j α_ij = 1: the weighted mean of the neighbours,
-  // written as a correction so that a constant map comes back bit for bit.
-  torch::Tensor difference = torch::empty_like(current);
+  // m_i ← Σ_j α_ij m_j with Σ_j α_ij = 1: the weighted mean of the neighbours, so a constant
+  // map stays that constant (to float rounding).
   for (int64_t iteration = 0; iteration < options.iterations; ++iteration) {
-    const NeighbourViews views(current, offsets);
-    torch::Tensor correction = torch::zeros_like(current);
-    for (size_t j = 0; j < views.size(); ++j) {
-      torch::sub_out(difference, views[j], current);
-      correction.addcmul_(difference, kernel.select(1, static_cast<int64_t>(j)).unsqueeze(1));
-    }
-    current = current + correction.masked_fill_(fixed, 0);
+    current = torch::where(fixed, current, weightedNeighbourSum(current, kernel, offsets));
   }
   return resizeMaps(current, maps.size(2), maps.size(3));
 }

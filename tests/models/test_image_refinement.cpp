@@ -76,19 +76,38 @@ TEST_CASE("the kernel weights of each pixel sum to 1 + w2, and 0 go to invalid n
   CHECK(masked.masked_select(usable.logical_not()).abs().max().item<float>() == 0.f);
 }
 
-TEST_CASE("a constant map comes back exactly, on any image", "[models][refine]") {
+TEST_CASE("the refinement is the identity on a constant map, on any image", "[models][refine]") {
   torch::manual_seed(1);
   const torch::Tensor maps = torch::full({2, 4, 16, 16}, 0.37f);
   for (const torch::Tensor& image :
        {torch::rand({2, 3, 16, 16}), torch::full({2, 3, 16, 16}, 0.5f)}) {
-    CHECK(wsss::test::sameTensor(wsss::refineWithImage(image, maps, torch::Tensor(), fullSize()),
-                                 maps));
-    // At half size the maps are resampled twice, which is exact only up to rounding.
-    const torch::Tensor half =
-        wsss::refineWithImage(image, maps, torch::Tensor(), wsss::ImageRefinementOptions());
-    CHECK(half.sizes() == maps.sizes());
-    CHECK(torch::allclose(half, maps, 0, 1e-6));
+    // Each step is a weighted mean whose weights sum to 1: exact up to float rounding.
+    for (const auto& options : {fullSize(), wsss::ImageRefinementOptions()}) {
+      const torch::Tensor refined = wsss::refineWithImage(image, maps, torch::Tensor(), options);
+      CHECK(refined.sizes() == maps.sizes());
+      CHECK((refined - maps).abs().max().item<float>() < 1e-5f);
+    }
   }
+}
+
+TEST_CASE("the kernel matches the formula computed the direct way", "[models][refine]") {
+  // κ_rgb from the stacked neighbours and torch's std, as METHODS writes it.
+  torch::manual_seed(6);
+  const torch::Tensor image = torch::rand({1, 3, 9, 9}) * 5 + 100;  // large values, small spread
+  wsss::ImageRefinementOptions options;
+  options.dilations = {1, 2};
+  const auto offsets = wsss::stencilOffsets(options.dilations, false);
+  const torch::Tensor neighbours = wsss::NeighbourViews(image, offsets).stacked();
+  const torch::Tensor spread = neighbours.std(2, true, true);
+  const torch::Tensor colourLogits =
+      -((image.unsqueeze(2) - neighbours).abs() / (spread + 1e-8) / 0.3).square().mean(1);
+  torch::Tensor distance = torch::zeros({16});
+  for (int64_t j = 0; j < 16; ++j) distance[j] = offsets[static_cast<size_t>(j)].distance();
+  const torch::Tensor positionLogits = -(distance / (distance.std() + 1e-8) / 0.3).square();
+  const torch::Tensor expected = torch::softmax(colourLogits, 1) +
+                                 0.01 * torch::softmax(positionLogits, 0).view({1, 16, 1, 1});
+  CHECK(torch::allclose(wsss::refinementKernel(image, torch::Tensor(), offsets, options), expected,
+                        1e-3, 1e-5));
 }
 
 TEST_CASE("a map leaking across a colour edge is pulled back to its region", "[models][refine]") {

@@ -1,13 +1,19 @@
+#include <torch/torch.h>
+
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <iostream>
 #include <memory>
 
 #include "core/error.h"
 #include "data/data_loader.h"
 #include "data/voc_dataset.h"
+#include "models/refine/image_refinement.h"
 #include "train/commands/commands.h"
 #include "train/commands/experiment_setup.h"
+#include "train/device_batch.h"
+#include "train/pseudo_labels.h"
 #include "train/run_device.h"
 #include "train/step_benchmark.h"
 
@@ -78,6 +84,73 @@ int benchTrainingStep(const ExperimentConfig& config,
   return 0;
 }
 
+// Milliseconds per call of `work`, over `repeats` calls after one of warm-up.
+double millisecondsPerCall(const std::function<void()>& work, const torch::Device& device,
+                           int64_t repeats) {
+  work();
+  if (device.is_cuda()) torch::cuda::synchronize();
+  const auto start = std::chrono::steady_clock::now();
+  for (int64_t index = 0; index < repeats; ++index) work();
+  if (device.is_cuda()) torch::cuda::synchronize();
+  const std::chrono::duration<double, std::milli> elapsed =
+      std::chrono::steady_clock::now() - start;
+  return elapsed.count() / static_cast<double>(repeats);
+}
+
+// The image-guided refinement of one batch against the rest of the training step: the step
+// without refinement, the refinement of `channels` maps per image (every channel, as a
+// dataset of that many classes would have before the present ones are picked), and of the
+// batch's present classes only, as the pseudo-label engine runs it.
+int benchRefinement(const ExperimentConfig& config,
+                    const std::shared_ptr<const VocDataset>& dataset, int64_t repeats,
+                    int64_t channels) {
+  const torch::Device device = resolveDevice(config.device);
+  if (config.train.threads > 0) torch::set_num_threads(static_cast<int>(config.train.threads));
+  LoaderOptions options = loaderOptionsFor(config.data, config.train.batchSize, true,
+                                           static_cast<uint64_t>(config.seed));
+  DataLoader loader(dataset, options);
+  const Batch cpuBatch = *loader.next();
+  const Batch batch = batchToDevice(cpuBatch, device, false);
+  const int64_t height = batch.image.size(2);
+  const int64_t width = batch.image.size(3);
+  std::printf("refinement on %s: batch %lld, crop %lld x %lld, %lld calls per row\n",
+              device.str().c_str(), static_cast<long long>(batch.size()),
+              static_cast<long long>(height), static_cast<long long>(width),
+              static_cast<long long>(repeats));
+
+  StepBenchmarkSetting withoutRefinement;
+  withoutRefinement.name = "step without refinement";
+  withoutRefinement.threads = config.train.threads;
+  withoutRefinement.amp = config.train.amp;
+  withoutRefinement.change = [](ExperimentConfig& run) { run.pseudo.refine = false; };
+  const auto step = benchmarkTrainingSteps(config, dataset->numClasses(), cpuBatch, device,
+                                           {withoutRefinement}, repeats);
+  const double stepMs = 1000.0 * static_cast<double>(batch.size()) / step.front().imagesPerSecond;
+
+  torch::manual_seed(static_cast<uint64_t>(config.seed));
+  const torch::Tensor allMaps =
+      torch::rand({batch.size(), channels, height, width}, batch.image.options());
+  const torch::Tensor valid = batch.cropBox.defined()
+                                  ? insideCropBox(batch.cropBox, height, width, device)
+                                  : torch::Tensor();
+  const double allMs = millisecondsPerCall(
+      [&] { refineWithImage(batch.image, allMaps, valid, config.refine); }, device, repeats);
+  const torch::Tensor presentMaps =
+      torch::rand({batch.size(), dataset->numClasses(), height, width}, batch.image.options());
+  const double presentMs = millisecondsPerCall(
+      [&] { refinePresentClasses(batch.image, presentMaps, batch.labels, valid, config.refine); },
+      device, repeats);
+
+  std::printf("%-40s %12s %14s\n", "row", "ms / batch", "vs the step");
+  std::printf("%-40s %12.1f %13.2fx\n", "training step without refinement", stepMs, 1.0);
+  const std::string all = "refinement, " + std::to_string(channels) + " maps per image";
+  std::printf("%-40s %12.1f %13.2fx\n", all.c_str(), allMs, allMs / stepMs);
+  const std::string present = "refinement, present classes (max " +
+                              std::to_string(batch.labels.sum(1).max().item<int64_t>()) + ")";
+  std::printf("%-40s %12.1f %13.2fx\n", present.c_str(), presentMs, presentMs / stepMs);
+  return 0;
+}
+
 }  // namespace
 
 Command benchCommand() {
@@ -87,20 +160,26 @@ Command benchCommand() {
       "measure throughput side by side: the loader (0..data.workers threads) or the training "
       "step (CPU threads; fp32 / bf16 / channels_last on CUDA), or the step with each method "
       "part of the config on its own";
-  command.flags = {configFlag(),
-                   {"what", "loader|train|methods",
-                    "what to time (default loader); methods: the baseline step against each "
-                    "part the config switches on"},
-                   {"batches", "N", "batches (or steps) timed per setting (default 20)"}};
+  command.flags = {
+      configFlag(),
+      {"what", "loader|train|methods|refine",
+       "what to time (default loader); methods: the baseline step against each "
+       "part the config switches on; refine: the image-guided refinement of a "
+       "batch against the rest of the step"},
+      {"batches", "N", "batches (or steps) timed per setting (default 20)"},
+      {"channels", "N", "--what refine: maps per image of the all-channel row (default 21)"}};
   command.acceptsOverrides = true;
   command.run = [](const ParsedArguments& arguments) {
     const ExperimentConfig config = loadExperiment(arguments);
     const int64_t batches = arguments.integer("batches", 20);
     WSSS_CHECK(batches >= 1, "--batches: need at least 1, got ", batches);
     const std::string what = arguments.text("what", "loader");
-    WSSS_CHECK(what == "loader" || what == "train" || what == "methods", "--what: '", what,
-               "' is not one of loader, train, methods");
+    WSSS_CHECK(what == "loader" || what == "train" || what == "methods" || what == "refine",
+               "--what: '", what, "' is not one of loader, train, methods, refine");
+    const int64_t channels = arguments.integer("channels", 21);
+    WSSS_CHECK(channels >= 1, "--channels: need at least 1, got ", channels);
     const auto dataset = std::make_shared<const VocDataset>(config.data, config.data.trainSplit);
+    if (what == "refine") return benchRefinement(config, dataset, batches, channels);
     if (what != "loader") return benchTrainingStep(config, dataset, batches, what == "methods");
     return benchLoader(config, dataset, batches);
   };
