@@ -233,6 +233,10 @@ const std::string kSupportOverrides =
     " support.mode=ema support.scales=[0.5,1] pseudo.source=support rcm.enabled=true "
     "rcm.memory=3 mam.enabled=true mam.scales=[0.5,1]";
 
+// The self-guided parts on the instant config: refined pseudo-labels, L_affc, the CAM target.
+const std::string kSelfGuidedOverrides =
+    " pseudo.refine=true refine.dilations=[1,2,4] affc.enabled=true selfguided.cam_target=true";
+
 }  // namespace
 
 TEST_CASE("a run stopped by SIGTERM and resumed ends bitwise equal to an unbroken run",
@@ -287,6 +291,29 @@ TEST_CASE("a SupportNet run resumes exactly: SupportNet and the prototype memory
     CHECK(resumed.exitCode == 0);
     CHECK(resumed.output.find("has no 'support'; it starts afresh") != std::string::npos);
   }
+}
+
+TEST_CASE("a self-guided run resumes exactly and eval scores its refined pseudo-labels",
+          "[train][resume][selfguided]") {
+  TempDir dir("train_resume_selfguided");
+  const std::string config = instantConfig(dir, 24);
+  requireExactResumeAfterSigterm(dir, config, kSelfGuidedOverrides, 24);
+  const std::string metrics = readText(dir / "straight/metrics.jsonl");
+  CHECK(metrics.find("\"affc\": ") != std::string::npos);
+  CHECK(metrics.find("\"cam_target\": ") != std::string::npos);
+
+  const std::string checkpoint = (dir / "straight/checkpoints/last.pt").string();
+  const auto evalCam = [&](const std::string& overrides, const std::string& work) {
+    const auto scored = runWsss("eval --config " + config + " --checkpoint " + checkpoint +
+                                " --target cam --split train --work-dir " + (dir / work).string() +
+                                kSelfGuidedOverrides + overrides);
+    INFO(scored.output);
+    REQUIRE(scored.exitCode == 0);
+    const std::string metrics = readText(dir / work / "metrics.json");
+    return metrics.substr(0, metrics.find("\"split\""));  // the scores
+  };
+  // The refinement changes the labels that are scored.
+  CHECK(evalCam("", "refined") != evalCam(" pseudo.refine=false", "raw"));
 }
 
 TEST_CASE("Ctrl-C saves last.pt and exits with 130", "[train][resume]") {
@@ -457,5 +484,28 @@ TEST_CASE("bench --what methods times the baseline step against each part switch
        {"baseline", "+ support pseudo-labels", "+ rcm", "+ mam", "as configured"}) {
     INFO(row);
     CHECK(bench.output.find(row) != std::string::npos);
+  }
+}
+
+TEST_CASE("bench --what refine times the refinement against the rest of the step",
+          "[train][bench][selfguided]") {
+  TempDir dir("bench_refine");
+  const std::string config = instantConfig(dir, 4);
+  const auto bench = runWsss("bench --config " + config +
+                             " --what refine --batches 1 --channels 5" + kSelfGuidedOverrides);
+  INFO(bench.output);
+  REQUIRE(bench.exitCode == 0);
+  for (const char* row : {"training step without refinement", "refinement, 5 maps per image",
+                          "refinement, present classes"}) {
+    INFO(row);
+    CHECK(bench.output.find(row) != std::string::npos);
+  }
+  const auto methods =
+      runWsss("bench --config " + config + " --what methods --batches 1" + kSelfGuidedOverrides);
+  INFO(methods.output);
+  REQUIRE(methods.exitCode == 0);
+  for (const char* row : {"+ refinement", "+ affc", "+ cam target"}) {
+    INFO(row);
+    CHECK(methods.output.find(row) != std::string::npos);
   }
 }
