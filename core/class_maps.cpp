@@ -14,10 +14,13 @@ torch::Tensor normaliseClassMaps(const torch::Tensor& maps, const torch::Tensor&
                  maps.size(1) == labels.size(1),
              "class maps ", maps.sizes(), " and labels ", labels.sizes(),
              " must be B x C x h x w and B x C");
-  const torch::Tensor masked = torch::relu(maps.to(torch::kFloat32)) *
-                               labels.to(torch::kFloat32).unsqueeze(-1).unsqueeze(-1);
-  const torch::Tensor peak = std::get<0>(masked.flatten(2).max(2)).unsqueeze(-1).unsqueeze(-1);
-  return masked / (peak + 1e-5);
+  return divideByPeak(torch::relu(maps.to(torch::kFloat32)) *
+                      labels.to(torch::kFloat32).unsqueeze(-1).unsqueeze(-1));
+}
+
+torch::Tensor divideByPeak(const torch::Tensor& maps) {
+  const torch::Tensor peak = std::get<0>(maps.flatten(2).max(2)).unsqueeze(-1).unsqueeze(-1);
+  return maps / (peak + 1e-5);
 }
 
 int64_t scaledSide(int64_t side, double scale) {

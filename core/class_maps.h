@@ -9,6 +9,10 @@ namespace wsss {
 // maps: B x C x h x w, labels: B x C in {0, 1}. Returns float32.
 torch::Tensor normaliseClassMaps(const torch::Tensor& maps, const torch::Tensor& labels);
 
+// Each map of B x C x h x w non-negative maps divided by its spatial maximum + 1e-5: the peak
+// normalisation of Â alone (a map that is 0 everywhere stays 0).
+torch::Tensor divideByPeak(const torch::Tensor& maps);
+
 // A side of `side` pixels scaled by `scale`, rounded, at least 1: the size of an image scaled
 // for multi-scale inference or SupportNet's scales.
 int64_t scaledSide(int64_t side, double scale);

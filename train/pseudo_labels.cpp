@@ -15,6 +15,10 @@ void PseudoLabelOptions::describe(OptionTable& table) {
   table.field("refine", refine,
               "refine the source's maps with the image before the thresholds (METHODS §3; the "
               "refine: section sets the operator)");
+  table.field("renormalise", renormalise,
+              "with refine: divide each refined class map by its peak again, so the thresholds "
+              "stay fractions of the peak as on Â (false: threshold the refined maps as they "
+              "come, like AFA)");
   table.field("high_threshold", highThreshold, "a pixel takes its top class at or above this")
       .atLeast(0)
       .atMost(1);
@@ -76,6 +80,9 @@ PseudoTargets makePseudoTargets(const PseudoLabelInputs& inputs, const PseudoLab
     }
     targets.scores =
         refinePresentClasses(inputs.image, targets.scores, inputs.labels, valid, refinement);
+    // Refinement averages a map over its region, which lowers a peaked map's maximum; dividing
+    // by the peak again keeps 0.55 and 0.35 meaning what they mean on Â.
+    if (options.renormalise) targets.scores = divideByPeak(targets.scores);
   }
   targets.segLabel = ignoreOutsideCropBox(
       thresholdLabels(targets.scores, options.highThreshold, options.lowThreshold), inputs.cropBox);

@@ -15,6 +15,7 @@ class OptionTable;
 struct PseudoLabelOptions {
   std::string source = "cam";   // cam | support
   bool refine = false;          // refine the source's maps with the image (METHODS §3) first
+  bool renormalise = true;      // divide each refined map by its peak again, as Â is
   double highThreshold = 0.55;  // a pixel takes argmax Â when max Â reaches this
   double lowThreshold = 0.35;   // background below this; 255 (ignored) in between
   void describe(OptionTable& table);
@@ -37,9 +38,10 @@ struct PseudoTargets {
 };
 
 // The two-threshold rule on the maps of `options.source`, refined with the image first when
-// `options.refine` (on the present classes; the crop box is the valid area); pixels outside
-// the crop box are 255. A constant background channel at a threshold stays that constant under
-// the refinement, so thresholding the refined class maps is AFA's argmax over [bg, classes].
+// `options.refine` (on the present classes; the crop box is the valid area) and then, with
+// `options.renormalise`, divided by their peaks again; pixels outside the crop box are 255.
+// A constant background channel at a threshold stays that constant under the refinement, so
+// without renormalise this is AFA's argmax over refined [bg, classes] maps.
 PseudoTargets makePseudoTargets(const PseudoLabelInputs& inputs, const PseudoLabelOptions& options,
                                 const ImageRefinementOptions& refinement = {});
 

@@ -80,6 +80,25 @@ TEST_CASE("pseudo.refine pulls a CAM that leaks across a colour edge back to its
   CHECK_THROWS_WITH(wsss::makePseudoTargets(inputs, options), Catch::Contains("pseudo.refine"));
 }
 
+TEST_CASE("refined maps are divided by their peaks again unless renormalise is off",
+          "[pseudo][refine]") {
+  // A peaked CAM on a flat image: the refinement spreads the peak, whose maximum drops.
+  const int64_t size = 32;
+  torch::Tensor cam = torch::zeros({1, 1, size, size});
+  cam.narrow(2, 12, 8).narrow(3, 12, 8).fill_(1.0);
+  cam[0][0][16][16] = 4.0;
+  wsss::PseudoLabelInputs inputs{
+      cam, {}, torch::ones({1, 1}), {}, size, size, torch::zeros({1, 3, size, size})};
+  wsss::PseudoLabelOptions options;
+  options.refine = true;
+  const torch::Tensor peaks =
+      std::get<0>(wsss::makePseudoTargets(inputs, options).scores.flatten(2).max(2));
+  CHECK(peaks.item<float>() == Approx(1.0).margin(0.01));  // peak / (peak + 1e-5)
+  options.renormalise = false;
+  const torch::Tensor raw = wsss::makePseudoTargets(inputs, options).scores;
+  CHECK(raw.max().item<float>() < 0.9f);
+}
+
 TEST_CASE("the learning rate warms up linearly, then decays by poly to zero", "[schedule]") {
   wsss::TrainOptions options;
   options.iterations = 100;
