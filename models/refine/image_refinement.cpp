@@ -127,8 +127,10 @@ torch::Tensor refineWithImage(const torch::Tensor& image, const torch::Tensor& m
 
   // m_i ← Σ_j α_ij m_j with Σ_j α_ij = 1: the weighted mean of the neighbours, so a constant
   // map stays that constant (to float rounding).
+  const bool anyFixed = fixed.any().item<bool>();
   for (int64_t iteration = 0; iteration < options.iterations; ++iteration) {
-    current = torch::where(fixed, current, weightedNeighbourSum(current, kernel, offsets));
+    torch::Tensor next = weightedNeighbourSum(current, kernel, offsets);
+    current = anyFixed ? torch::where(fixed, current, next) : next;
   }
   return resizeMaps(current, maps.size(2), maps.size(3));
 }
