@@ -75,7 +75,7 @@ TEST_CASE("the pss configs are their baseline plus SupportNet, RCM and MAM", "[c
   CHECK(defaults.rcm.weight == 1);
 }
 
-TEST_CASE("the selfguided configs are their baseline plus refinement, L_affc and the CAM target",
+TEST_CASE("the selfguided configs are their baseline plus refinement and L_affc",
           "[configs]") {
   for (const std::string dataset : {"toy", "voc"}) {
     INFO(dataset);
@@ -83,7 +83,7 @@ TEST_CASE("the selfguided configs are their baseline plus refinement, L_affc and
     const auto selfguided = shipped(dataset + "/selfguided.yaml");
     CHECK(selfguided.pseudo.refine);
     CHECK(selfguided.affc.enabled);
-    CHECK(selfguided.selfguided.camTarget);
+    CHECK_FALSE(selfguided.selfguided.camTarget);  // measured harmful (docs/selfguided.md)
     CHECK(selfguided.model.backbone == baseline.model.backbone);
     CHECK(selfguided.train.iterations == baseline.train.iterations);
   }
