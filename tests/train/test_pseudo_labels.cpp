@@ -76,6 +76,14 @@ TEST_CASE("pseudo.refine pulls a CAM that leaks across a colour edge back to its
   // At half size the edge column blurs; the rest of the leak becomes background.
   CHECK((leakLabels(refined).narrow(1, 1, 3) == 0).all().item<bool>());
   CHECK((refined.segLabel.narrow(2, 0, size / 2 - 2) == 1).all().item<bool>());
+  // The same for SupportNet's maps: the refinement works on whichever source is chosen.
+  wsss::PseudoLabelInputs fromSupport = inputs;
+  fromSupport.cam = torch::zeros_like(cam);
+  fromSupport.supportScores = cam / 5;
+  options.source = "support";
+  const wsss::PseudoTargets supportTargets = wsss::makePseudoTargets(fromSupport, options);
+  CHECK(torch::equal(supportTargets.segLabel, refined.segLabel));
+  options.source = "cam";
   inputs.image = torch::Tensor();
   CHECK_THROWS_WITH(wsss::makePseudoTargets(inputs, options), Catch::Contains("pseudo.refine"));
 }
