@@ -125,4 +125,15 @@ bool sameTensor(const torch::Tensor& a, const torch::Tensor& b) {
   return a.sizes() == b.sizes() && a.dtype() == b.dtype() && torch::equal(a, b);
 }
 
+ExperimentConfig tinyCpuExperiment() {
+  ExperimentConfig config;
+  config.device = "cpu";
+  config.model.backbone = "scratch";
+  config.model.scratchWidth = 8;
+  config.model.embedDim = 16;
+  config.model.segChannels = 16;
+  config.train.iterations = 10;
+  return config;
+}
+
 }  // namespace wsss::test

@@ -6,6 +6,8 @@
 #include <functional>
 #include <string>
 
+#include "train/experiment_config.h"
+
 namespace wsss::test {
 
 // A fresh folder, removed when the object goes out of scope.
@@ -60,5 +62,9 @@ bool waitFor(const std::function<bool()>& condition, double seconds);
 CommandResult runReferenceScript(const std::string& script, const std::string& arguments);
 
 bool sameTensor(const torch::Tensor& a, const torch::Tensor& b);
+
+// A CPU experiment with the smallest from-scratch network (width 8, 16-channel heads) and a
+// 10-step schedule: what step-level tests build their models from.
+ExperimentConfig tinyCpuExperiment();
 
 }  // namespace wsss::test

@@ -12,13 +12,7 @@
 namespace {
 
 wsss::ExperimentConfig selfGuidedConfig() {
-  wsss::ExperimentConfig config;
-  config.device = "cpu";
-  config.model.backbone = "scratch";
-  config.model.scratchWidth = 8;
-  config.model.embedDim = 16;
-  config.model.segChannels = 16;
-  config.train.iterations = 10;
+  wsss::ExperimentConfig config = wsss::test::tinyCpuExperiment();
   config.seg.warmupIters = 2;
   config.pseudo.refine = true;
   config.affc.enabled = true;
