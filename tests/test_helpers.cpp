@@ -125,6 +125,13 @@ bool sameTensor(const torch::Tensor& a, const torch::Tensor& b) {
   return a.sizes() == b.sizes() && a.dtype() == b.dtype() && torch::equal(a, b);
 }
 
+bool anyGradient(const std::vector<torch::Tensor>& parameters) {
+  for (const auto& parameter : parameters) {
+    if (parameter.grad().defined() && parameter.grad().abs().sum().item<double>() > 0) return true;
+  }
+  return false;
+}
+
 ExperimentConfig tinyCpuExperiment() {
   ExperimentConfig config;
   config.device = "cpu";

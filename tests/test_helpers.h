@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "train/experiment_config.h"
 
@@ -62,6 +63,9 @@ bool waitFor(const std::function<bool()>& condition, double seconds);
 CommandResult runReferenceScript(const std::string& script, const std::string& arguments);
 
 bool sameTensor(const torch::Tensor& a, const torch::Tensor& b);
+
+// Whether any of `parameters` holds a non-zero gradient.
+bool anyGradient(const std::vector<torch::Tensor>& parameters);
 
 // A CPU experiment with the smallest from-scratch network (width 8, 16-channel heads) and a
 // 10-step schedule: what step-level tests build their models from.

@@ -36,13 +36,6 @@ wsss::Batch randomBatch(int64_t images, int64_t classes) {
   return batch;
 }
 
-bool anyGradient(const std::vector<torch::Tensor>& parameters) {
-  for (const auto& parameter : parameters) {
-    if (parameter.grad().defined() && parameter.grad().abs().sum().item<double>() > 0) return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 TEST_CASE("a SupportNet step trains MainNet only and fills the prototype memory",
@@ -69,8 +62,8 @@ TEST_CASE("a SupportNet step trains MainNet only and fills the prototype memory"
   CHECK(models.memory->count().sum().item<int64_t>() > 0);
 
   losses.total.backward();
-  CHECK(anyGradient(models.network->backboneParameters()));
-  CHECK(anyGradient(models.network->headParameters()));
+  CHECK(wsss::test::anyGradient(models.network->backboneParameters()));
+  CHECK(wsss::test::anyGradient(models.network->headParameters()));
   for (const auto& parameter : models.support->ownWeights()->parameters()) {
     CHECK_FALSE(parameter.grad().defined());
   }
@@ -86,7 +79,7 @@ TEST_CASE("a SupportNet step trains MainNet only and fills the prototype memory"
           part == "rcm" ? wsss::rcmTerm(outputs.embed, support, batch, config.rcm, models.memory)
                         : wsss::mamTerm(models.network, outputs.cam, support, batch, config.mam);
       loss.backward();
-      CHECK(anyGradient(models.network->backboneParameters()));
+      CHECK(wsss::test::anyGradient(models.network->backboneParameters()));
     }
   }
 }
@@ -126,5 +119,5 @@ TEST_CASE("shared SupportNet: no own weights to save, the step still trains", "[
   const wsss::LossTerms losses =
       wsss::forwardLosses(models, randomBatch(2, 3), config, 5, torch::kCPU);
   losses.total.backward();
-  CHECK(anyGradient(models.network->backboneParameters()));
+  CHECK(wsss::test::anyGradient(models.network->backboneParameters()));
 }
