@@ -13,9 +13,10 @@ void ExperimentConfig::describe(OptionTable& table) {
   table.field("seed", seed, "seed of the sampler, augmentation and initialisation").atLeast(0);
   table.choice("device", device, {"auto", "cpu", "cuda"},
                "where to run: cuda when available (auto), or forced");
-  table.choice("supervision", supervision, {"image_labels", "full"},
-               "train from image-level labels (pseudo-labels made on the fly), or from the "
-               "ground-truth masks (the fully supervised upper bound)");
+  table.choice("supervision", supervision, {"image_labels", "full", "pseudo_dir"},
+               "train from image-level labels (pseudo-labels made on the fly), from the "
+               "ground-truth masks (the fully supervised upper bound), or from a folder of "
+               "pseudo-label PNGs (pseudo.dir, e.g. written by wsss pseudo)");
   table.section("model", model, "the network: backbone, heads, pretrained weights");
   table.section("data", data, "dataset, augmentation and loader");
   table.section("train", train, "training loop, optimiser, schedule, checkpoints");
@@ -32,6 +33,11 @@ void ExperimentConfig::describe(OptionTable& table) {
                 "mid features (METHODS §3)");
   table.section("selfguided", selfguided,
                 "alternate updates: the CAM trained on the step's own pseudo-labels (METHODS §3)");
+  table.section("aamr", aamr,
+                "activation-aware mask refinement: saliency and the CAM build the segmentation "
+                "target (METHODS §2)");
+  table.section("cci", cci,
+                "class-conditional inference: the pseudo-labels of wsss pseudo (METHODS §2)");
   table.section("eval", eval, "inference used by evaluation");
 
   // The parts that read SupportNet's maps cannot run without it. Rules run after parsing, so
@@ -49,6 +55,25 @@ void ExperimentConfig::describe(OptionTable& table) {
   table.declared("mam.enabled").rule(needsSupport([this] { return mam.enabled; }, "mam"));
   table.declared("pseudo.source")
       .rule(needsSupport([this] { return pseudo.source == "support"; }, "pseudo.source support"));
+  table.declared("pseudo.dir").rule([this] {
+    return supervision != "pseudo_dir" || !pseudo.dir.empty()
+               ? std::string()
+               : "supervision pseudo_dir needs pseudo.dir: the folder of pseudo-label PNGs "
+                 "(<id>.png, e.g. written by wsss pseudo --work-dir DIR into DIR/labels)";
+  });
+  table.declared("aamr.enabled").rule([this] {
+    if (!aamr.enabled) return std::string();
+    if (!data.saliency) {
+      return std::string(
+          "aamr needs saliency maps: set data.saliency: true (SALImages/<id>.png under "
+          "data.root)");
+    }
+    return supervision == "image_labels"
+               ? std::string()
+               : "aamr builds its target from the CAM, so it needs supervision image_labels, "
+                 "not " +
+                     supervision;
+  });
 }
 
 std::string experimentYaml(const ExperimentConfig& config) {

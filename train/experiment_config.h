@@ -4,6 +4,7 @@
 #include <string>
 
 #include "data/data_options.h"
+#include "losses/aamr_loss.h"
 #include "losses/affinity_consistency_loss.h"
 #include "losses/cam_target_loss.h"
 #include "losses/classification_loss.h"
@@ -11,6 +12,7 @@
 #include "losses/rcm_loss.h"
 #include "losses/segmentation_loss.h"
 #include "models/model_options.h"
+#include "models/refine/class_conditional_inference.h"
 #include "models/refine/image_refinement.h"
 #include "models/support_net.h"
 #include "train/eval_options.h"
@@ -24,7 +26,7 @@ class OptionTable;
 struct ExperimentConfig {
   int64_t seed = 0;
   std::string device = "auto";               // auto | cpu | cuda
-  std::string supervision = "image_labels";  // image_labels | full
+  std::string supervision = "image_labels";  // image_labels | full | pseudo_dir
   ModelOptions model;
   DataOptions data;
   TrainOptions train;
@@ -37,6 +39,8 @@ struct ExperimentConfig {
   MamOptions mam;
   AffinityConsistencyOptions affc;
   CamTargetOptions selfguided;
+  AamrOptions aamr;
+  CciOptions cci;
   EvalOptions eval;
   void describe(OptionTable& table);
 };

@@ -30,6 +30,10 @@ void PseudoLabelOptions::describe(OptionTable& table) {
                                              : "must not exceed pseudo.high_threshold (" +
                                                    std::to_string(highThreshold) + ")";
       });
+  table.field("dir", dir,
+              "supervision pseudo_dir: the folder of <id>.png pseudo-labels (VOC palette or "
+              "grey indices, 255 ignored) the segmentation head trains on; relative to the "
+              "working directory");
 }
 
 torch::Tensor thresholdLabels(const torch::Tensor& scores, double highThreshold,

@@ -18,6 +18,7 @@ struct PseudoLabelOptions {
   bool renormalise = true;      // divide each refined map by its peak again, as Â is
   double highThreshold = 0.55;  // a pixel takes argmax Â when max Â reaches this
   double lowThreshold = 0.35;   // background below this; 255 (ignored) in between
+  std::string dir;  // supervision pseudo_dir: the folder of <id>.png pseudo-labels to train on
   void describe(OptionTable& table);
 };
 

@@ -24,6 +24,7 @@
 #include "train/network_evaluation.h"
 #include "train/optimizer_factory.h"
 #include "train/progress_log.h"
+#include "train/pseudo_label_folder.h"
 #include "train/run_device.h"
 #include "train/stop_signal.h"
 #include "train/training_models.h"
@@ -88,8 +89,10 @@ Trainer::Trainer(const TrainingRequest& request)
         "Load weights (README, \"Pretrained weights\") or set model.batch_norm: trainable");
   }
   if (config_.train.threads > 0) torch::set_num_threads(static_cast<int>(config_.train.threads));
-  trainSet_ = std::make_shared<const VocDataset>(config_.data, config_.data.trainSplit);
+  trainSet_ =
+      std::make_shared<const VocDataset>(trainingDataOptions(config_), config_.data.trainSplit);
   WSSS_CHECK(trainSet_->size() > 0, "the training split ", trainSet_->splitPath(), " is empty");
+  checkPseudoLabelFolder(config_, *trainSet_);
   valSet_ = std::make_shared<const VocDataset>(config_.data, config_.data.valSplit);
 
   // The initial weights come from the seed alone, so two runs of one config start alike.

@@ -14,9 +14,13 @@
 
 namespace wsss {
 
+bool trainsOnMasks(const ExperimentConfig& config) {
+  return config.supervision == "full" || config.supervision == "pseudo_dir";
+}
+
 bool segmentationActive(const ExperimentConfig& config, int64_t iteration) {
   if (config.seg.weight <= 0) return false;
-  if (config.supervision == "full") return true;
+  if (trainsOnMasks(config)) return true;
   return iteration >= config.seg.warmupFor(config.train.iterations);
 }
 
@@ -25,12 +29,12 @@ namespace {
 // Whether step `iteration` trains the CAM on its pseudo-labels (after the L_seg warm-up, so
 // that the CAM first learns from the image labels alone).
 bool camTargetActive(const ExperimentConfig& config, int64_t iteration) {
-  return config.selfguided.camTarget && config.supervision != "full" &&
+  return config.selfguided.camTarget && !trainsOnMasks(config) &&
          iteration >= config.seg.warmupFor(config.train.iterations);
 }
 
 bool readsPseudoLabels(const ExperimentConfig& config, int64_t iteration) {
-  return (config.supervision != "full" && segmentationActive(config, iteration)) ||
+  return (!trainsOnMasks(config) && segmentationActive(config, iteration)) ||
          camTargetActive(config, iteration);
 }
 
@@ -58,10 +62,11 @@ torch::Tensor pseudoLabels(const NetworkOutputs& outputs, const SupportMaps& sup
   return makePseudoTargets(inputs, config.pseudo, config.refine).segLabel;
 }
 
-torch::Tensor groundTruth(const Batch& batch) {
-  WSSS_CHECK(batch.mask.defined(),
-             "supervision: full needs ground-truth masks, but the training split has none "
-             "(data.mask_dirs)");
+torch::Tensor maskTarget(const Batch& batch, const ExperimentConfig& config) {
+  WSSS_CHECK(batch.mask.defined(), "supervision: ", config.supervision,
+             config.supervision == "full"
+                 ? " needs ground-truth masks, but the training split has none (data.mask_dirs)"
+                 : " found no pseudo-label PNGs in pseudo.dir " + config.pseudo.dir);
   return batch.mask;
 }
 
@@ -99,7 +104,7 @@ LossTerms forwardLosses(TrainingModels& models, const Batch& batch, const Experi
   if (withSegmentation) {
     WSSS_CHECK(outputs.seg.defined(), "the segmentation head produced no output at step ",
                iteration + 1);
-    const torch::Tensor target = config.supervision == "full" ? groundTruth(batch) : pseudo;
+    const torch::Tensor target = trainsOnMasks(config) ? maskTarget(batch, config) : pseudo;
     const torch::Tensor logits =
         resizeMaps(outputs.seg.to(torch::kFloat32), batch.image.size(2), batch.image.size(3));
     addTerm(losses, "seg", segmentationLoss(logits, target, config.seg.balanced),

@@ -20,6 +20,10 @@ struct LossTerms {
   torch::Tensor total;  // Σ weight · term, float32 scalar
 };
 
+// Whether the segmentation head trains on the loader's masks (supervision full: the ground
+// truth; pseudo_dir: the PNGs of pseudo.dir) rather than on pseudo-labels made in the step.
+bool trainsOnMasks(const ExperimentConfig& config);
+
 // Whether step `iteration` (0-based) runs the segmentation head.
 bool segmentationActive(const ExperimentConfig& config, int64_t iteration);
 

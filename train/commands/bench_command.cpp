@@ -13,6 +13,7 @@
 #include "train/commands/commands.h"
 #include "train/commands/experiment_setup.h"
 #include "train/device_batch.h"
+#include "train/pseudo_label_folder.h"
 #include "train/pseudo_labels.h"
 #include "train/run_device.h"
 #include "train/step_benchmark.h"
@@ -178,7 +179,9 @@ Command benchCommand() {
                "--what: '", what, "' is not one of loader, train, methods, refine");
     const int64_t channels = arguments.integer("channels", 21);
     WSSS_CHECK(channels >= 1, "--channels: need at least 1, got ", channels);
-    const auto dataset = std::make_shared<const VocDataset>(config.data, config.data.trainSplit);
+    const auto dataset =
+        std::make_shared<const VocDataset>(trainingDataOptions(config), config.data.trainSplit);
+    checkPseudoLabelFolder(config, *dataset);
     if (what == "refine") return benchRefinement(config, dataset, batches, channels);
     if (what != "loader") return benchTrainingStep(config, dataset, batches, what == "methods");
     return benchLoader(config, dataset, batches);
