@@ -14,6 +14,8 @@
 #include <sstream>
 #include <thread>
 
+#include "data/toy_dataset.h"
+
 namespace wsss::test {
 
 namespace fs = std::filesystem;
@@ -140,6 +142,44 @@ ExperimentConfig tinyCpuExperiment() {
   config.model.embedDim = 16;
   config.model.segChannels = 16;
   config.train.iterations = 10;
+  return config;
+}
+
+std::string instantToyConfig(const TempDir& dir, int64_t iterations) {
+  wsss::ToyDatasetOptions toy;
+  toy.out = (dir / "toy").string();
+  toy.trainImages = 16;
+  toy.valImages = 4;
+  toy.testImages = 2;
+  wsss::writeToyDataset(toy);
+  const std::string config = (dir / "instant.yaml").string();
+  writeText(config, "base: " + std::string(WSSS_SOURCE_DIR) + "/configs/toy/baseline.yaml\n" +
+                        "device: cpu\n"
+                        "data:\n"
+                        "  root: " +
+                        (dir / "toy").string() +
+                        "\n"
+                        "  workers: 2\n"
+                        "  augment:\n"
+                        "    crop_size: 64\n"
+                        "model:\n"
+                        "  backbone: scratch\n"
+                        "  scratch_width: 8\n"
+                        "  embed_dim: 16\n"
+                        "  seg_channels: 16\n"
+                        "train:\n"
+                        "  iterations: " +
+                        std::to_string(iterations) +
+                        "\n"
+                        "  batch_size: 2\n"
+                        "  warmup_iters: 2\n"
+                        "  checkpoint_interval: 2\n"
+                        "  keep_checkpoints: 2\n"
+                        "  log_interval: 1\n"
+                        "  eval_interval: 0\n"
+                        "  threads: 1\n"
+                        "seg:\n"
+                        "  warmup_iters: 2\n");
   return config;
 }
 

@@ -71,4 +71,9 @@ bool anyGradient(const std::vector<torch::Tensor>& parameters);
 // 10-step schedule: what step-level tests build their models from.
 ExperimentConfig tinyCpuExperiment();
 
+// A devkit of 16 training and 4 validation images (and 2 test images without masks) under
+// <dir>/toy, and <dir>/instant.yaml: the toy baseline on it with a tiny CPU network, a
+// checkpoint every 2 steps and `iterations` steps, trained in seconds. Returns the config path.
+std::string instantToyConfig(const TempDir& dir, int64_t iterations);
+
 }  // namespace wsss::test

@@ -15,8 +15,8 @@ namespace {
 
 // The one place where commands are listed, in the order `wsss --help` shows them.
 std::vector<Command> knownCommands() {
-  return {toyDataCommand(), dataCheckCommand(), configCommand(),
-          trainCommand(),   evalCommand(),      benchCommand()};
+  return {toyDataCommand(), dataCheckCommand(), configCommand(), trainCommand(),
+          evalCommand(),    pseudoCommand(),    benchCommand()};
 }
 
 std::string usageLine(const Command& command) {

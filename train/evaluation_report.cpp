@@ -63,6 +63,8 @@ std::string formatScoresTable(const SegmentationScores& scores,
   return table.str();
 }
 
+std::string jsonPercent(double fraction) { return percent(fraction, 4, "null"); }
+
 std::string jsonString(const std::string& text) {
   std::string quoted = "\"";
   for (const char character : text) {

@@ -22,6 +22,9 @@ std::string formatScoresTable(const SegmentationScores& scores,
 std::string scoresJson(const SegmentationScores& scores, const std::vector<std::string>& classNames,
                        const std::vector<std::pair<std::string, std::string>>& extraFields = {});
 
+// A fraction as a JSON percentage with 4 decimals (null for NaN), as scoresJson writes them.
+std::string jsonPercent(double fraction);
+
 // `text` as a JSON string literal, quotes included.
 std::string jsonString(const std::string& text);
 

@@ -7,7 +7,6 @@
 #include <sstream>
 
 #include "core/config/config_loader.h"
-#include "data/toy_dataset.h"
 #include "test_helpers.h"
 #include "train/checkpoint.h"
 #include "train/experiment_config.h"
@@ -15,6 +14,7 @@
 
 namespace fs = std::filesystem;
 using wsss::test::BackgroundWsss;
+using wsss::test::instantToyConfig;
 using wsss::test::readText;
 using wsss::test::runWsss;
 using wsss::test::TempDir;
@@ -22,45 +22,6 @@ using wsss::test::waitFor;
 using wsss::test::writeText;
 
 namespace {
-
-// A devkit of 16 training and 4 validation images and a config that trains on it in seconds.
-std::string instantConfig(const TempDir& dir, int64_t iterations) {
-  wsss::ToyDatasetOptions toy;
-  toy.out = (dir / "toy").string();
-  toy.trainImages = 16;
-  toy.valImages = 4;
-  toy.testImages = 2;
-  wsss::writeToyDataset(toy);
-  const std::string config = (dir / "instant.yaml").string();
-  writeText(config, "base: " + std::string(WSSS_SOURCE_DIR) + "/configs/toy/baseline.yaml\n" +
-                        "device: cpu\n"
-                        "data:\n"
-                        "  root: " +
-                        (dir / "toy").string() +
-                        "\n"
-                        "  workers: 2\n"
-                        "  augment:\n"
-                        "    crop_size: 64\n"
-                        "model:\n"
-                        "  backbone: scratch\n"
-                        "  scratch_width: 8\n"
-                        "  embed_dim: 16\n"
-                        "  seg_channels: 16\n"
-                        "train:\n"
-                        "  iterations: " +
-                        std::to_string(iterations) +
-                        "\n"
-                        "  batch_size: 2\n"
-                        "  warmup_iters: 2\n"
-                        "  checkpoint_interval: 2\n"
-                        "  keep_checkpoints: 2\n"
-                        "  log_interval: 1\n"
-                        "  eval_interval: 0\n"
-                        "  threads: 1\n"
-                        "seg:\n"
-                        "  warmup_iters: 2\n");
-  return config;
-}
 
 int64_t lineCount(const fs::path& file) {
   std::ifstream in(file);
@@ -115,7 +76,7 @@ void requireSameNetwork(const std::string& a, const std::string& b) {
 
 TEST_CASE("train writes its run folder and eval scores the checkpoint", "[train][eval]") {
   TempDir dir("train_run");
-  const std::string config = instantConfig(dir, 6);
+  const std::string config = instantToyConfig(dir, 6);
   const fs::path work = dir / "run";
   const auto trained = runWsss("train --config " + config + " --work-dir " + work.string());
   INFO(trained.output);
@@ -242,13 +203,13 @@ const std::string kSelfGuidedOverrides =
 TEST_CASE("a run stopped by SIGTERM and resumed ends bitwise equal to an unbroken run",
           "[train][resume]") {
   TempDir dir("train_resume_term");
-  requireExactResumeAfterSigterm(dir, instantConfig(dir, 40), "", 40);
+  requireExactResumeAfterSigterm(dir, instantToyConfig(dir, 40), "", 40);
 }
 
 TEST_CASE("a SupportNet run resumes exactly: SupportNet and the prototype memory included",
           "[train][resume][support]") {
   TempDir dir("train_resume_support");
-  const std::string config = instantConfig(dir, 24);
+  const std::string config = instantToyConfig(dir, 24);
   requireExactResumeAfterSigterm(dir, config, kSupportOverrides, 24);
   const auto tensors = networkTensors((dir / "straight/checkpoints/last.pt").string());
   CHECK(tensors.count("support/cam_head.classifier.weight") == 1);
@@ -296,7 +257,7 @@ TEST_CASE("a SupportNet run resumes exactly: SupportNet and the prototype memory
 TEST_CASE("a self-guided run resumes exactly and eval scores its refined pseudo-labels",
           "[train][resume][selfguided]") {
   TempDir dir("train_resume_selfguided");
-  const std::string config = instantConfig(dir, 24);
+  const std::string config = instantToyConfig(dir, 24);
   requireExactResumeAfterSigterm(dir, config, kSelfGuidedOverrides, 24);
   const std::string metrics = readText(dir / "straight/metrics.jsonl");
   CHECK(metrics.find("\"affc\": ") != std::string::npos);
@@ -318,7 +279,7 @@ TEST_CASE("a self-guided run resumes exactly and eval scores its refined pseudo-
 
 TEST_CASE("Ctrl-C saves last.pt and exits with 130", "[train][resume]") {
   TempDir dir("train_interrupt");
-  const std::string config = instantConfig(dir, 40);
+  const std::string config = instantToyConfig(dir, 40);
   const fs::path work = dir / "run";
   BackgroundWsss run("train --config " + config + " --work-dir " + work.string(), dir / "run.log");
   REQUIRE(waitFor([&] { return lineCount(work / "metrics.jsonl") >= 3; }, 120));
@@ -335,7 +296,7 @@ TEST_CASE("Ctrl-C saves last.pt and exits with 130", "[train][resume]") {
 TEST_CASE("a run killed after a checkpoint resumes from it to the same weights and curve",
           "[train][resume]") {
   TempDir dir("train_resume_kill");
-  const std::string config = instantConfig(dir, 40);
+  const std::string config = instantToyConfig(dir, 40);
   const fs::path straight = dir / "straight";
   const fs::path killed = dir / "killed";
   REQUIRE(runWsss("train --config " + config + " --work-dir " + straight.string()).exitCode == 0);
@@ -359,7 +320,7 @@ TEST_CASE("a run killed after a checkpoint resumes from it to the same weights a
 
 TEST_CASE("a non-finite loss stops the run naming the step and every term", "[train]") {
   TempDir dir("train_nan");
-  const std::string config = instantConfig(dir, 12);
+  const std::string config = instantToyConfig(dir, 12);
   const fs::path work = dir / "run";
   // The first step has learning rate 0 and is checkpointed; the huge rate of the next ones
   // blows the weights up.
@@ -385,7 +346,7 @@ TEST_CASE("a non-finite loss stops the run naming the step and every term", "[tr
 TEST_CASE("full supervision trains the segmentation head on the masks from the first step",
           "[train]") {
   TempDir dir("train_full");
-  const std::string config = instantConfig(dir, 2);
+  const std::string config = instantToyConfig(dir, 2);
   const fs::path work = dir / "run";
   const auto run =
       runWsss("train --config " + config + " --work-dir " + work.string() + " supervision=full");
@@ -408,7 +369,7 @@ TEST_CASE("train without a checkpoint to resume says what to do", "[train]") {
 TEST_CASE("a ResNet run starts from torchvision weights; resume and eval do not need the file",
           "[train][pretrained]") {
   TempDir dir("train_pretrained");
-  const std::string config = instantConfig(dir, 2);
+  const std::string config = instantToyConfig(dir, 2);
   const fs::path weights = dir / "resnet18.pt";
   const auto exported = wsss::test::runReferenceScript("export_torchvision_weights.py",
                                                        "--arch resnet18 --out " + weights.string());
@@ -439,7 +400,7 @@ TEST_CASE("a ResNet run starts from torchvision weights; resume and eval do not 
 
 TEST_CASE("a ResNet run of one image per step is refused before it starts", "[train]") {
   TempDir dir("train_resnet_batch");
-  const std::string config = instantConfig(dir, 2);
+  const std::string config = instantToyConfig(dir, 2);
   const auto run = runWsss("train --config " + config + " --work-dir " + (dir / "run").string() +
                            " model.backbone=resnet18 train.batch_size=1");
   CHECK(run.exitCode == 1);
@@ -449,7 +410,7 @@ TEST_CASE("a ResNet run of one image per step is refused before it starts", "[tr
 
 TEST_CASE("a ResNet with frozen BatchNorm and no pretrained weights is warned about", "[train]") {
   TempDir dir("train_resnet_warning");
-  const std::string config = instantConfig(dir, 1);
+  const std::string config = instantToyConfig(dir, 1);
   const auto run = runWsss("train --config " + config + " --work-dir " + (dir / "run").string() +
                            " model.backbone=resnet18 model.seg_channels=32");
   INFO(run.output);
@@ -460,7 +421,7 @@ TEST_CASE("a ResNet with frozen BatchNorm and no pretrained weights is warned ab
 
 TEST_CASE("bench --what train times the training step per setting", "[train][bench]") {
   TempDir dir("bench_train");
-  const std::string config = instantConfig(dir, 4);
+  const std::string config = instantToyConfig(dir, 4);
   const auto bench = runWsss("bench --config " + config + " --what train --batches 2");
   INFO(bench.output);
   REQUIRE(bench.exitCode == 0);
@@ -475,7 +436,7 @@ TEST_CASE("bench --what train times the training step per setting", "[train][ben
 TEST_CASE("bench --what methods times the baseline step against each part switched on",
           "[train][bench][support]") {
   TempDir dir("bench_methods");
-  const std::string config = instantConfig(dir, 4);
+  const std::string config = instantToyConfig(dir, 4);
   const auto bench =
       runWsss("bench --config " + config + " --what methods --batches 1" + kSupportOverrides);
   INFO(bench.output);
@@ -490,7 +451,7 @@ TEST_CASE("bench --what methods times the baseline step against each part switch
 TEST_CASE("bench --what refine times the refinement against the rest of the step",
           "[train][bench][selfguided]") {
   TempDir dir("bench_refine");
-  const std::string config = instantConfig(dir, 4);
+  const std::string config = instantToyConfig(dir, 4);
   const auto bench = runWsss("bench --config " + config +
                              " --what refine --batches 1 --channels 5" + kSelfGuidedOverrides);
   INFO(bench.output);

@@ -10,5 +10,6 @@ Command configCommand();
 Command benchCommand();
 Command trainCommand();
 Command evalCommand();
+Command pseudoCommand();
 
 }  // namespace wsss

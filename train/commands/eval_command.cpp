@@ -29,17 +29,6 @@ std::string jsonNumbers(const std::vector<double>& values) {
   return list.str() + "]";
 }
 
-// The network the checkpoint was trained as: its model keys must agree with the config's.
-void checkModelMatches(const std::string& checkpoint, const TrainingProgress& progress,
-                       const ExperimentConfig& config) {
-  const auto trained =
-      readConfigText<ExperimentConfig>(progress.configYaml, "checkpoint " + checkpoint);
-  const std::vector<ConfigChange> networkChanges = compareConfigs(trained, config).network;
-  WSSS_CHECK(networkChanges.empty(), "checkpoint ", checkpoint,
-             " was trained with another network: ", describeChanges(networkChanges),
-             ". Evaluate it with the config it was trained with");
-}
-
 }  // namespace
 
 Command evalCommand() {

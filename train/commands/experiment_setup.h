@@ -11,6 +11,13 @@ namespace wsss {
 // --config FILE plus key=value overrides, strictly checked.
 ExperimentConfig loadExperiment(const ParsedArguments& arguments);
 
+struct TrainingProgress;
+
+// Throws wsss::Error unless the network the checkpoint was trained as (its stored config)
+// agrees with `config`'s model keys, naming the keys that differ.
+void checkModelMatches(const std::string& checkpoint, const TrainingProgress& progress,
+                       const ExperimentConfig& config);
+
 // The listing of every config key, for --help.
 std::string experimentOptionsHelp();
 
