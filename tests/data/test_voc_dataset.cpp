@@ -295,6 +295,21 @@ TEST_CASE("saliency maps are loaded and checked against the image size", "[voc]"
   CHECK(mentions(message, "40x20"));
 }
 
+TEST_CASE("a missing saliency map is an error naming the image and the file", "[voc]") {
+  TinyVoc voc;
+  voc.image("a");
+  voc.mask("a", 0, 1);
+  voc.split("train", "a\n");
+  wsss::DataOptions options = voc.options();
+  options.saliency = true;
+  wsss::VocDataset dataset(options, "train");
+  const std::string message = errorOf([&] { dataset.load(0); });
+  CHECK(mentions(message, "image a "));
+  CHECK(mentions(message, dataset.saliencyPath("a")));
+  CHECK(mentions(message, "missing_saliency"));
+  CHECK(mentions(message, "data.saliency"));
+}
+
 TEST_CASE("a mask of another size than its image is an error naming both", "[voc]") {
   TinyVoc voc;
   voc.image("a");
