@@ -44,6 +44,7 @@ std::vector<StepBenchmarkSetting> methodBenchmarkSettings(const ExperimentConfig
     run.pseudo.refine = false;
     run.affc.enabled = false;
     run.selfguided.camTarget = false;
+    run.aamr.enabled = false;
   };
   const std::string support = config.support.mode;
   std::vector<StepBenchmarkSetting> settings;
@@ -94,6 +95,12 @@ std::vector<StepBenchmarkSetting> methodBenchmarkSettings(const ExperimentConfig
     add("+ cam target", [=](ExperimentConfig& run) {
       baseline(run);
       run.selfguided.camTarget = true;
+    });
+  }
+  if (config.aamr.enabled) {
+    add("+ aamr", [=](ExperimentConfig& run) {
+      baseline(run);
+      run.aamr.enabled = true;
     });
   }
   add("as configured", [](ExperimentConfig&) {});

@@ -4,6 +4,7 @@
 
 #include "core/class_maps.h"
 #include "core/error.h"
+#include "losses/aamr_loss.h"
 #include "losses/classification_loss.h"
 #include "losses/segmentation_loss.h"
 #include "train/experiment_config.h"
@@ -19,7 +20,9 @@ bool trainsOnMasks(const ExperimentConfig& config) {
 }
 
 bool segmentationActive(const ExperimentConfig& config, int64_t iteration) {
-  if (config.seg.weight <= 0) return false;
+  // With aamr on, L_aamr is what trains the head, so its weight decides whether the head runs.
+  const double weight = config.aamr.enabled ? config.aamr.weight : config.seg.weight;
+  if (weight <= 0) return false;
   if (trainsOnMasks(config)) return true;
   return iteration >= config.seg.warmupFor(config.train.iterations);
 }
@@ -49,8 +52,8 @@ void addTerm(LossTerms& losses, const std::string& name, const torch::Tensor& te
   losses.total = losses.total.defined() ? losses.total + weight * term : weight * term;
 }
 
-torch::Tensor pseudoLabels(const NetworkOutputs& outputs, const SupportMaps& support,
-                           const Batch& batch, const ExperimentConfig& config) {
+PseudoTargets pseudoTargets(const NetworkOutputs& outputs, const SupportMaps& support,
+                            const Batch& batch, const ExperimentConfig& config) {
   PseudoLabelInputs inputs;
   inputs.cam = outputs.cam;
   inputs.supportScores = support.scores;
@@ -59,7 +62,7 @@ torch::Tensor pseudoLabels(const NetworkOutputs& outputs, const SupportMaps& sup
   inputs.cropBox = batch.cropBox;
   inputs.height = batch.image.size(2);
   inputs.width = batch.image.size(3);
-  return makePseudoTargets(inputs, config.pseudo, config.refine).segLabel;
+  return makePseudoTargets(inputs, config.pseudo, config.refine);
 }
 
 torch::Tensor maskTarget(const Batch& batch, const ExperimentConfig& config) {
@@ -68,6 +71,27 @@ torch::Tensor maskTarget(const Batch& batch, const ExperimentConfig& config) {
                  ? " needs ground-truth masks, but the training split has none (data.mask_dirs)"
                  : " found no pseudo-label PNGs in pseudo.dir " + config.pseudo.dir);
   return batch.mask;
+}
+
+// L_aamr on the pseudo-label engine's maps, so it follows pseudo.source and pseudo.refine; the
+// crop box is the valid area.
+torch::Tensor aamrTerm(const torch::Tensor& logits, const PseudoTargets& pseudo, const Batch& batch,
+                       const ExperimentConfig& config) {
+  WSSS_CHECK(!trainsOnMasks(config),
+             "aamr builds its target from the CAM, so it needs "
+             "supervision image_labels, not ",
+             config.supervision);
+  WSSS_CHECK(batch.saliency.defined(),
+             "aamr is on, but the batch has no saliency maps: set data.saliency: true "
+             "(SALImages/<id>.png under data.root)");
+  torch::Tensor valid;
+  if (batch.cropBox.defined()) {
+    valid = insideCropBox(batch.cropBox, batch.image.size(2), batch.image.size(3),
+                          pseudo.scores.device());
+  }
+  const AamrTarget target =
+      aamrTarget(pseudo.scores, batch.saliency, batch.labels, valid, config.aamr);
+  return aamrLoss(logits, target);
 }
 
 }  // namespace
@@ -98,20 +122,26 @@ LossTerms forwardLosses(TrainingModels& models, const Batch& batch, const Experi
             config.affc.weight);
   }
   // The step's pseudo-labels, made once for every loss that reads them.
-  const torch::Tensor pseudo = readsPseudoLabels(config, iteration)
-                                   ? pseudoLabels(outputs, support, batch, config)
-                                   : torch::Tensor();
+  const PseudoTargets pseudo = readsPseudoLabels(config, iteration)
+                                   ? pseudoTargets(outputs, support, batch, config)
+                                   : PseudoTargets();
   if (withSegmentation) {
     WSSS_CHECK(outputs.seg.defined(), "the segmentation head produced no output at step ",
                iteration + 1);
-    const torch::Tensor target = trainsOnMasks(config) ? maskTarget(batch, config) : pseudo;
     const torch::Tensor logits =
         resizeMaps(outputs.seg.to(torch::kFloat32), batch.image.size(2), batch.image.size(3));
-    addTerm(losses, "seg", segmentationLoss(logits, target, config.seg.balanced),
-            config.seg.weight);
+    if (config.aamr.enabled) {
+      addTerm(losses, "aamr", aamrTerm(logits, pseudo, batch, config), config.aamr.weight);
+    } else {
+      const torch::Tensor target =
+          trainsOnMasks(config) ? maskTarget(batch, config) : pseudo.segLabel;
+      addTerm(losses, "seg", segmentationLoss(logits, target, config.seg.balanced),
+              config.seg.weight);
+    }
   }
   if (camTargetActive(config, iteration)) {
-    addTerm(losses, "cam_target", camTargetTerm(outputs, batch, pseudo, config.seg.balanced),
+    addTerm(losses, "cam_target",
+            camTargetTerm(outputs, batch, pseudo.segLabel, config.seg.balanced),
             config.selfguided.camTargetWeight);
   }
   return losses;

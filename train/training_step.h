@@ -24,13 +24,16 @@ struct LossTerms {
 // truth; pseudo_dir: the PNGs of pseudo.dir) rather than on pseudo-labels made in the step.
 bool trainsOnMasks(const ExperimentConfig& config);
 
-// Whether step `iteration` (0-based) runs the segmentation head.
+// Whether step `iteration` (0-based) runs the segmentation head: after seg.warmup_iters (from
+// the start on masks), while the weight of the term that trains it (seg.weight, or aamr.weight
+// with aamr on) is positive.
 bool segmentationActive(const ExperimentConfig& config, int64_t iteration);
 
 // The forward pass of step `iteration` (under bf16 autocast on CUDA when train.amp is on):
 // MainNet, SupportNet when a part of the step reads it, the pseudo-labels, and every loss term
-// the config switches on, in the order cls, rcm, mam, affc, seg, cam_target. What the trainer and
-// `wsss bench --what train` both run. Pushes RCM's prototypes into the memory.
+// the config switches on, in the order cls, rcm, mam, affc, seg (or aamr in its place, with
+// aamr.enabled), cam_target. What the trainer and `wsss bench --what train` both run. Pushes
+// RCM's prototypes into the memory.
 LossTerms forwardLosses(TrainingModels& models, const Batch& batch, const ExperimentConfig& config,
                         int64_t iteration, const torch::Device& device);
 
