@@ -75,8 +75,7 @@ TEST_CASE("the pss configs are their baseline plus SupportNet, RCM and MAM", "[c
   CHECK(defaults.rcm.weight == 1);
 }
 
-TEST_CASE("the selfguided configs are their baseline plus refinement and L_affc",
-          "[configs]") {
+TEST_CASE("the selfguided configs are their baseline plus refinement and L_affc", "[configs]") {
   for (const std::string dataset : {"toy", "voc"}) {
     INFO(dataset);
     const auto baseline = shipped(dataset + "/baseline.yaml");
@@ -100,4 +99,31 @@ TEST_CASE("the selfguided configs are their baseline plus refinement and L_affc"
   CHECK(voc.affc.steps == 3);
   CHECK(voc.pseudo.highThreshold == 0.55);
   CHECK(voc.pseudo.lowThreshold == 0.35);
+}
+
+TEST_CASE("the aamr configs are their baseline plus saliency and L_aamr", "[configs]") {
+  const wsss::ExperimentConfig defaults;
+  for (const std::string dataset : {"toy", "voc"}) {
+    INFO(dataset);
+    const auto baseline = shipped(dataset + "/baseline.yaml");
+    const auto aamr = shipped(dataset + "/aamr.yaml");
+    CHECK(aamr.aamr.enabled);
+    CHECK(aamr.data.saliency);
+    CHECK(aamr.supervision == "image_labels");
+    CHECK(aamr.pseudo.source == baseline.pseudo.source);
+    CHECK(aamr.pseudo.refine == baseline.pseudo.refine);
+    CHECK(aamr.model.backbone == baseline.model.backbone);
+    CHECK(aamr.train.iterations == baseline.train.iterations);
+    CHECK(aamr.seg.warmupIters == baseline.seg.warmupIters);
+  }
+  // VOC keeps every number of METHODS §2.
+  const auto voc = shipped("voc/aamr.yaml");
+  CHECK(voc.aamr.weight == 1);
+  CHECK(voc.aamr.alpha == 4);
+  CHECK(voc.aamr.salientThreshold == 0.5);
+  CHECK(voc.aamr.highActivation == 0.9);
+  CHECK(voc.aamr.disagreeWeight == 0.5);
+  CHECK(defaults.aamr.alpha == 4);
+  CHECK(defaults.aamr.disagreeWeight == 0.5);
+  CHECK_FALSE(defaults.aamr.enabled);
 }
