@@ -105,6 +105,24 @@ TEST_CASE("wsss pseudo labels a split with CCI, scores it, and pseudo_dir trains
     CHECK(unscoredMetrics.find("\"images\": 2") != std::string::npos);
   }
 
+  SECTION("with pseudo.refine the CCI maps are refined with the image before the thresholds") {
+    const fs::path refined = dir / "pseudo-refined";
+    const auto run = runWsss("pseudo --config " + config + " --checkpoint " + checkpoint +
+                             " --split train_aug --work-dir " + refined.string() + fast +
+                             " pseudo.refine=true refine.iterations=2");
+    INFO(run.output);
+    REQUIRE(run.exitCode == 0);
+    requireLabelsFor(refined / "labels", dir / "toy", trainIds);
+    CHECK(readText(refined / "metrics.json").find("\"refine\": true") != std::string::npos);
+    bool anyDifferent = false;
+    for (const std::string& id : trainIds) {
+      const cv::Mat plain = wsss::readLabelPng((work / "labels" / (id + ".png")).string());
+      const cv::Mat withImage = wsss::readLabelPng((refined / "labels" / (id + ".png")).string());
+      anyDifferent = anyDifferent || cv::countNonZero(plain != withImage) > 0;
+    }
+    CHECK(anyDifferent);
+  }
+
   SECTION("pseudo_dir trains the segmentation head on the written labels from the first step") {
     const fs::path second = dir / "second";
     const auto stage = runWsss("train --config " + config + " --work-dir " + second.string() +
