@@ -220,7 +220,7 @@ TEST_CASE("a mask value above the class count is an error", "[voc]") {
   CHECK(mentions(message, "label_out_of_range"));
 }
 
-TEST_CASE("a split without masks is image-only; a gap in a split with masks is not", "[voc]") {
+TEST_CASE("a split without masks is image-only - a gap in a split with masks is not", "[voc]") {
   TinyVoc voc;
   voc.image("t1");
   voc.image("t2");

@@ -62,7 +62,7 @@ TEST_CASE("F(x) normalises each present class to a peak of 1 and zeroes absent o
   CHECK(meanOver(maps[0][0], 32, 32) < 0.45);
 }
 
-TEST_CASE("plain CAM finds one of two peaks; CCI finds both", "[models][cci]") {
+TEST_CASE("plain CAM finds one of two peaks - CCI finds both", "[models][cci]") {
   const torch::Tensor image = twoPeakImage();
   const torch::Tensor labels = torch::tensor({1.0f, 0.0f});
   const torch::Tensor plain =
@@ -107,7 +107,7 @@ TEST_CASE("CCI stops when nothing new is found, and rounds 0 is the plain map", 
   CHECK(calls < 10);
 }
 
-TEST_CASE("class mode erases each class's own region; agnostic erases them all", "[models][cci]") {
+TEST_CASE("class mode erases each class's own region - agnostic erases them all", "[models][cci]") {
   // Class 0: strong at the top left, weak at the bottom right. Class 1 is strong exactly where
   // class 0 is weak, so one erase mask for both hides class 0's second part.
   torch::Tensor image = twoPeakImage();

@@ -143,7 +143,7 @@ TEST_CASE("pixels outside the valid area neither change nor leak in", "[models][
                     Catch::Contains("valid mask"));
 }
 
-TEST_CASE("refining the present classes equals refining them alone; absent ones are 0",
+TEST_CASE("refining the present classes equals refining them alone - absent ones are 0",
           "[models][refine]") {
   torch::manual_seed(4);
   const torch::Tensor image = torch::rand({2, 3, 20, 20});

@@ -17,7 +17,7 @@ TEST_CASE("durations read as hours, minutes or seconds", "[progress]") {
   CHECK(wsss::formatDuration(-5) == "0s");
 }
 
-TEST_CASE("metrics.jsonl gets every step; a resume drops the steps after its checkpoint",
+TEST_CASE("metrics.jsonl gets every step - a resume drops the steps after its checkpoint",
           "[progress]") {
   TempDir dir("progress");
   const std::string path = (dir / "metrics.jsonl").string();

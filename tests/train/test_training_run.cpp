@@ -366,7 +366,7 @@ TEST_CASE("train without a checkpoint to resume says what to do", "[train]") {
   CHECK(run.output.find("last.pt does not exist") != std::string::npos);
 }
 
-TEST_CASE("a ResNet run starts from torchvision weights; resume and eval do not need the file",
+TEST_CASE("a ResNet run starts from torchvision weights - resume and eval do not need the file",
           "[train][pretrained]") {
   TempDir dir("train_pretrained");
   const std::string config = instantToyConfig(dir, 2);
