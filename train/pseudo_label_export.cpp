@@ -44,12 +44,17 @@ void saveLabels(const torch::Tensor& labels, const std::string& path) {
 
 }  // namespace
 
+void checkCciSource(const ExperimentConfig& config) {
+  WSSS_CHECK(config.pseudo.source == "cam", "wsss pseudo asks MainNet's classifier, so it needs ",
+             "pseudo.source cam, not ", config.pseudo.source,
+             " (add pseudo.source=cam to the command line)");
+}
+
 PseudoExportResult exportPseudoLabels(TrainingModels& models,
                                       const std::shared_ptr<const VocDataset>& dataset,
                                       const ExperimentConfig& config, const torch::Device& device,
                                       const PseudoExportSettings& settings) {
-  WSSS_CHECK(config.pseudo.source == "cam", "wsss pseudo asks MainNet's classifier, so it needs ",
-             "pseudo.source cam, not ", config.pseudo.source);
+  checkCciSource(config);
   WSSS_CHECK(!settings.labelDir.empty(), "wsss pseudo: no folder for the labels");
   std::filesystem::create_directories(settings.labelDir);
   WsssNetwork& network = models.network;

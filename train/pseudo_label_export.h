@@ -40,9 +40,13 @@ struct PseudoExportResult {
 // reaches `threshold`, background elsewhere. maps: B x C x H x W in [0, 1].
 torch::Tensor backgroundThresholdLabels(const torch::Tensor& maps, double threshold);
 
+// Throws wsss::Error unless pseudo.source is cam (CCI asks MainNet's classifier), saying how to
+// switch it.
+void checkCciSource(const ExperimentConfig& config);
+
 // Runs CCI with MainNet's CAM on every image of `dataset` (whole, unaugmented; one image per
 // forward batch, its crops, classes, scales and flips batched together) and writes the labels.
-// Throws wsss::Error for pseudo.source other than cam (CCI asks MainNet's classifier).
+// Checks the source first (checkCciSource).
 PseudoExportResult exportPseudoLabels(TrainingModels& models,
                                       const std::shared_ptr<const VocDataset>& dataset,
                                       const ExperimentConfig& config, const torch::Device& device,

@@ -145,6 +145,15 @@ TEST_CASE("wsss pseudo labels a split with CCI, scores it, and pseudo_dir trains
     CHECK_FALSE(fs::exists(dir / "refused" / "checkpoints"));
   }
 
+  SECTION("SupportNet's maps cannot be CCI's source, and nothing is written") {
+    const auto refused =
+        runWsss("pseudo --config " + config + " --checkpoint " + checkpoint + " --work-dir " +
+                (dir / "support").string() + " pseudo.source=support support.mode=ema");
+    CHECK(refused.exitCode != 0);
+    CHECK(refused.output.find("pseudo.source=cam") != std::string::npos);
+    CHECK_FALSE(fs::exists(dir / "support"));
+  }
+
   SECTION("a checkpoint of another network is refused") {
     const auto refused = runWsss("pseudo --config " + config + " --checkpoint " + checkpoint +
                                  " --work-dir " + (dir / "other").string() + " model.embed_dim=32");

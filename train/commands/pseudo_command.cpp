@@ -88,6 +88,7 @@ Command pseudoCommand() {
         "work-dir",
         (std::filesystem::path(runDirOfCheckpoint(checkpoint)) / ("pseudo-" + split)).string());
 
+    checkCciSource(config);
     const TrainingProgress trained = readCheckpointProgress(checkpoint);
     checkModelMatches(checkpoint, trained, config);
     const auto dataset = std::make_shared<const VocDataset>(config.data, split);
