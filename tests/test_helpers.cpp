@@ -145,6 +145,23 @@ ExperimentConfig tinyCpuExperiment() {
   return config;
 }
 
+Batch paddedRandomBatch(int64_t images, int64_t classes) {
+  Batch batch;
+  for (int64_t index = 0; index < images; ++index) batch.ids.push_back(std::to_string(index));
+  batch.image = torch::randn({images, 3, 48, 48});
+  batch.labels = torch::zeros({images, classes});
+  for (int64_t index = 0; index < images; ++index) batch.labels[index][index % classes] = 1;
+  batch.cropBox = torch::tensor({0, 0, 48, 48}, torch::kLong).repeat({images, 1});
+  if (images > 1) batch.cropBox[1][3] = 32;
+  return batch;
+}
+
+std::vector<std::string> termNames(const LossTerms& losses) {
+  std::vector<std::string> names;
+  for (const auto& term : losses.terms) names.push_back(term.first);
+  return names;
+}
+
 std::string instantToyConfig(const TempDir& dir, int64_t iterations) {
   wsss::ToyDatasetOptions toy;
   toy.out = (dir / "toy").string();

@@ -7,7 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "data/batch.h"
 #include "train/experiment_config.h"
+#include "train/training_step.h"
 
 namespace wsss::test {
 
@@ -70,6 +72,13 @@ bool anyGradient(const std::vector<torch::Tensor>& parameters);
 // A CPU experiment with the smallest from-scratch network (width 8, 16-channel heads) and a
 // 10-step schedule: what step-level tests build their models from.
 ExperimentConfig tinyCpuExperiment();
+
+// `images` random 48 x 48 images, image i labelled with class i mod `classes`, the second one
+// padded on the right (its crop box ends at column 32): the batch the step tests run.
+Batch paddedRandomBatch(int64_t images, int64_t classes);
+
+// The names of a step's loss terms, in order.
+std::vector<std::string> termNames(const LossTerms& losses);
 
 // A devkit of 16 training and 4 validation images (and 2 test images without masks) under
 // <dir>/toy, and <dir>/instant.yaml: the toy baseline on it with a tiny CPU network, a

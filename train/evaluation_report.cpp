@@ -65,6 +65,14 @@ std::string formatScoresTable(const SegmentationScores& scores,
 
 std::string jsonPercent(double fraction) { return percent(fraction, 4, "null"); }
 
+std::string jsonNumberList(const std::vector<double>& values) {
+  std::ostringstream list;
+  list << "[";
+  for (size_t index = 0; index < values.size(); ++index)
+    list << (index ? ", " : "") << values[index];
+  return list.str() + "]";
+}
+
 std::string jsonString(const std::string& text) {
   std::string quoted = "\"";
   for (const char character : text) {

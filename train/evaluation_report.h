@@ -25,6 +25,9 @@ std::string scoresJson(const SegmentationScores& scores, const std::vector<std::
 // A fraction as a JSON percentage with 4 decimals (null for NaN), as scoresJson writes them.
 std::string jsonPercent(double fraction);
 
+// Numbers as a JSON list: [1, 0.5].
+std::string jsonNumberList(const std::vector<double>& values);
+
 // `text` as a JSON string literal, quotes included.
 std::string jsonString(const std::string& text);
 

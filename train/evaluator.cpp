@@ -47,13 +47,6 @@ torch::Tensor insideBox(const torch::Tensor& maps, int64_t index, const int64_t*
   return maps[index].slice(0, box[0], box[2]).slice(1, box[1], box[3]);
 }
 
-void saveLabels(const torch::Tensor& labels, const std::filesystem::path& file) {
-  const torch::Tensor pixels = labels.to(torch::kCPU, torch::kUInt8).contiguous();
-  const cv::Mat image(static_cast<int>(pixels.size(0)), static_cast<int>(pixels.size(1)), CV_8UC1,
-                      pixels.data_ptr<uint8_t>());
-  writeLabelPng(file.string(), image);
-}
-
 }  // namespace
 
 ConfusionMatrix accumulateConfusion(DataLoader& loader, const LabelPredictor& predictLabels,
@@ -94,14 +87,21 @@ ConfusionMatrix accumulateConfusion(DataLoader& loader, const LabelPredictor& pr
     if (!settings.savePngDir.empty()) {
       for (int64_t b = 0; b < batch->size(); ++b) {
         const int64_t* box = boxes[b].data_ptr<int64_t>();
-        saveLabels(insideBox(labels, b, box),
-                   pngDir / (batch->ids[static_cast<size_t>(b)] + ".png"));
+        saveLabelPng(insideBox(labels, b, box),
+                     (pngDir / (batch->ids[static_cast<size_t>(b)] + ".png")).string());
       }
     }
     ++done;
     if (settings.progress) settings.progress(done, total);
   }
   return matrix;
+}
+
+void saveLabelPng(const torch::Tensor& labels, const std::string& path) {
+  const torch::Tensor pixels = labels.to(torch::kCPU, torch::kUInt8).contiguous();
+  const cv::Mat image(static_cast<int>(pixels.size(0)), static_cast<int>(pixels.size(1)), CV_8UC1,
+                      pixels.data_ptr<uint8_t>());
+  writeLabelPng(path, image);
 }
 
 SegmentationScores evaluateSegmentation(DataLoader& loader, const LabelPredictor& predictLabels,

@@ -36,6 +36,9 @@ using LabelPredictor = std::function<torch::Tensor(const Batch& batch)>;
 ConfusionMatrix accumulateConfusion(DataLoader& loader, const LabelPredictor& predictLabels,
                                     const EvaluationSettings& settings);
 
+// Writes H x W integer labels (any device) as a VOC-palette PNG at `path`, atomically.
+void saveLabelPng(const torch::Tensor& labels, const std::string& path);
+
 // accumulateConfusion(...).scores().
 SegmentationScores evaluateSegmentation(DataLoader& loader, const LabelPredictor& predictLabels,
                                         const EvaluationSettings& settings);

@@ -4,13 +4,12 @@
 
 #include <chrono>
 #include <filesystem>
-#include <opencv2/core.hpp>
 
 #include "core/error.h"
 #include "data/data_loader.h"
-#include "data/label_png.h"
 #include "models/refine/class_conditional_inference.h"
 #include "train/device_batch.h"
+#include "train/evaluator.h"
 #include "train/experiment_config.h"
 #include "train/pseudo_labels.h"
 #include "train/run_device.h"
@@ -33,13 +32,6 @@ namespace {
 torch::Tensor insideBox(const torch::Tensor& labels, const torch::Tensor& box) {
   const int64_t* edge = box.data_ptr<int64_t>();
   return labels.slice(0, edge[0], edge[2]).slice(1, edge[1], edge[3]);
-}
-
-void saveLabels(const torch::Tensor& labels, const std::string& path) {
-  const torch::Tensor pixels = labels.to(torch::kCPU, torch::kUInt8).contiguous();
-  const cv::Mat image(static_cast<int>(pixels.size(0)), static_cast<int>(pixels.size(1)), CV_8UC1,
-                      pixels.data_ptr<uint8_t>());
-  writeLabelPng(path, image);
 }
 
 }  // namespace
@@ -97,8 +89,8 @@ PseudoExportResult exportPseudoLabels(TrainingModels& models,
 
     const torch::Tensor box = batch.cropBox.to(torch::kCPU, torch::kInt64)[0].contiguous();
     const std::string& id = batch.ids.front();
-    saveLabels(insideBox(labels[0], box),
-               (std::filesystem::path(settings.labelDir) / (id + ".png")).string());
+    saveLabelPng(insideBox(labels[0], box),
+                 (std::filesystem::path(settings.labelDir) / (id + ".png")).string());
     if (scored) {
       WSSS_CHECK(batch.mask.defined(), "wsss pseudo: image ", id, " of split ", dataset->split(),
                  " has no mask while others have");

@@ -20,25 +20,12 @@ wsss::ExperimentConfig aamrConfig() {
   return config;
 }
 
+// The padded random batch with a salient square in the middle of each image.
 wsss::Batch salientBatch(int64_t images, int64_t classes) {
-  wsss::Batch batch;
-  for (int64_t index = 0; index < images; ++index) batch.ids.push_back(std::to_string(index));
-  batch.image = torch::randn({images, 3, 48, 48});
-  batch.labels = torch::zeros({images, classes});
-  for (int64_t index = 0; index < images; ++index) batch.labels[index][index % classes] = 1;
-  // A salient square in the middle of each image.
+  wsss::Batch batch = wsss::test::paddedRandomBatch(images, classes);
   batch.saliency = torch::zeros({images, 1, 48, 48});
   batch.saliency.narrow(2, 12, 24).narrow(3, 12, 24).fill_(1);
-  // The second image is padded on the right.
-  batch.cropBox = torch::tensor({0, 0, 48, 48}, torch::kLong).repeat({images, 1});
-  batch.cropBox[1][3] = 32;
   return batch;
-}
-
-std::vector<std::string> termNames(const wsss::LossTerms& losses) {
-  std::vector<std::string> names;
-  for (const auto& term : losses.terms) names.push_back(term.first);
-  return names;
 }
 
 }  // namespace
@@ -51,9 +38,9 @@ TEST_CASE("an aamr step trains the segmentation head on L_aamr after the warm-up
   const wsss::Batch batch = salientBatch(2, 3);
 
   const wsss::LossTerms early = wsss::forwardLosses(models, batch, config, 0, torch::kCPU);
-  CHECK(termNames(early) == std::vector<std::string>{"cls"});
+  CHECK(wsss::test::termNames(early) == std::vector<std::string>{"cls"});
   const wsss::LossTerms late = wsss::forwardLosses(models, batch, config, 5, torch::kCPU);
-  REQUIRE(termNames(late) == std::vector<std::string>{"cls", "aamr"});
+  REQUIRE(wsss::test::termNames(late) == std::vector<std::string>{"cls", "aamr"});
   const double aamr = late.terms[1].second.item<double>();
   CHECK(std::isfinite(aamr));
   CHECK(aamr > 0);
@@ -80,7 +67,7 @@ TEST_CASE("aamr composes with the pseudo-label engine's sources and refinement",
     const std::vector<std::string> expected =
         variant == "cam target" ? std::vector<std::string>{"cls", "aamr", "cam_target"}
                                 : std::vector<std::string>{"cls", "aamr"};
-    CHECK(termNames(losses) == expected);
+    CHECK(wsss::test::termNames(losses) == expected);
     for (const auto& term : losses.terms) {
       INFO(term.first);
       CHECK(std::isfinite(term.second.item<double>()));

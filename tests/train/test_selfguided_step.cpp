@@ -20,24 +20,6 @@ wsss::ExperimentConfig selfGuidedConfig() {
   return config;
 }
 
-wsss::Batch randomBatch(int64_t images, int64_t classes) {
-  wsss::Batch batch;
-  for (int64_t index = 0; index < images; ++index) batch.ids.push_back(std::to_string(index));
-  batch.image = torch::randn({images, 3, 48, 48});
-  batch.labels = torch::zeros({images, classes});
-  for (int64_t index = 0; index < images; ++index) batch.labels[index][index % classes] = 1;
-  // The second image is padded on the right.
-  batch.cropBox = torch::tensor({0, 0, 48, 48}, torch::kLong).repeat({images, 1});
-  batch.cropBox[1][3] = 32;
-  return batch;
-}
-
-std::vector<std::string> termNames(const wsss::LossTerms& losses) {
-  std::vector<std::string> names;
-  for (const auto& term : losses.terms) names.push_back(term.first);
-  return names;
-}
-
 }  // namespace
 
 TEST_CASE("a self-guided step adds affc from the start and the CAM target after the warm-up",
@@ -45,12 +27,13 @@ TEST_CASE("a self-guided step adds affc from the start and the CAM target after 
   torch::manual_seed(0);
   const wsss::ExperimentConfig config = selfGuidedConfig();
   wsss::TrainingModels models = wsss::buildTrainingModels(config, 3, torch::kCPU, false);
-  const wsss::Batch batch = randomBatch(2, 3);
+  const wsss::Batch batch = wsss::test::paddedRandomBatch(2, 3);
 
   const wsss::LossTerms early = wsss::forwardLosses(models, batch, config, 0, torch::kCPU);
-  CHECK(termNames(early) == std::vector<std::string>{"cls", "affc"});
+  CHECK(wsss::test::termNames(early) == std::vector<std::string>{"cls", "affc"});
   const wsss::LossTerms late = wsss::forwardLosses(models, batch, config, 5, torch::kCPU);
-  CHECK(termNames(late) == std::vector<std::string>{"cls", "affc", "seg", "cam_target"});
+  CHECK(wsss::test::termNames(late) ==
+        std::vector<std::string>{"cls", "affc", "seg", "cam_target"});
   for (const auto& term : late.terms) {
     INFO(term.first);
     CHECK(std::isfinite(term.second.item<double>()));
@@ -64,7 +47,7 @@ TEST_CASE("L_affc and the CAM target each train the CAM head and the backbone",
   torch::manual_seed(1);
   const wsss::ExperimentConfig config = selfGuidedConfig();
   wsss::TrainingModels models = wsss::buildTrainingModels(config, 3, torch::kCPU, false);
-  const wsss::Batch batch = randomBatch(2, 3);
+  const wsss::Batch batch = wsss::test::paddedRandomBatch(2, 3);
   for (const std::string part : {"affc", "cam_target"}) {
     INFO(part);
     models.network->zero_grad();

@@ -19,18 +19,6 @@
 
 namespace wsss {
 
-namespace {
-
-std::string jsonNumbers(const std::vector<double>& values) {
-  std::ostringstream list;
-  list << "[";
-  for (size_t index = 0; index < values.size(); ++index)
-    list << (index ? ", " : "") << values[index];
-  return list.str() + "]";
-}
-
-}  // namespace
-
 Command evalCommand() {
   Command command;
   command.name = "eval";
@@ -93,7 +81,7 @@ Command evalCommand() {
                     {"target", jsonString(target.target)},
                     {"checkpoint", jsonString(checkpoint)},
                     {"iteration", std::to_string(trained.iteration)},
-                    {"scales", cam ? "[1]" : jsonNumbers(config.eval.scales)},
+                    {"scales", cam ? "[1]" : jsonNumberList(config.eval.scales)},
                     {"flip", !cam && config.eval.flip ? "true" : "false"}});
     const std::string metricsPath = (std::filesystem::path(workDir) / "metrics.json").string();
     writeFileAtomically(metricsPath, metrics);

@@ -21,14 +21,6 @@ namespace wsss {
 
 namespace {
 
-std::string jsonNumbers(const std::vector<double>& values) {
-  std::ostringstream list;
-  list << "[";
-  for (size_t index = 0; index < values.size(); ++index)
-    list << (index ? ", " : "") << values[index];
-  return list.str() + "]";
-}
-
 // The index of the sweep's best threshold (the first of equals).
 size_t bestThreshold(const std::vector<SegmentationScores>& sweep) {
   size_t best = 0;
@@ -122,7 +114,7 @@ Command pseudoCommand() {
         {"cci_mode", jsonString(config.cci.mode)},
         {"cci_split", config.cci.split ? "true" : "false"},
         {"cci_rounds", std::to_string(config.cci.rounds)},
-        {"cci_scales", jsonNumbers(config.cci.scales)},
+        {"cci_scales", jsonNumberList(config.cci.scales)},
         {"cci_flip", config.cci.flip ? "true" : "false"},
         {"refine", config.pseudo.refine ? "true" : "false"},
         {"labels_dir", jsonString(settings.labelDir)},
