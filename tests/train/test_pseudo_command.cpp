@@ -9,6 +9,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/core/mat.hpp>
 
+#include "core/config/config_loader.h"
 #include "data/data_options.h"
 #include "data/image_io.h"
 #include "data/label_png.h"
@@ -59,6 +60,27 @@ TEST_CASE("the background threshold sweep: top present class at or above it, els
   REQUIRE(sweep.size() == 19);
   CHECK(sweep.front() == Approx(0.05));
   CHECK(sweep.back() == Approx(0.95));
+}
+
+TEST_CASE("pseudo_dir needs pseudo.dir, and cci keys are checked", "[pseudo][config]") {
+  const auto load = [](const std::string& yaml) {
+    return wsss::readConfigText<wsss::ExperimentConfig>(yaml, "test");
+  };
+  CHECK_THROWS_WITH(load("supervision: pseudo_dir\n"),
+                    Catch::Contains("pseudo.dir") && Catch::Contains("wsss pseudo"));
+  CHECK_NOTHROW(load("supervision: pseudo_dir\npseudo:\n  dir: labels\n"));
+  CHECK_THROWS_WITH(load("cci:\n  mode: hidden\n"), Catch::Contains("cci.mode"));
+  CHECK_THROWS_WITH(load("cci:\n  scales: []\n"), Catch::Contains("cci.scales"));
+  CHECK_THROWS_WITH(load("cci:\n  erase_threshold: 1.5\n"), Catch::Contains("cci.erase_threshold"));
+  const wsss::CciOptions defaults;
+  CHECK(defaults.mode == "class");
+  CHECK(defaults.split);
+  CHECK(defaults.buffers == std::vector<int64_t>{10, 20});
+  CHECK(defaults.rounds == 5);
+  CHECK(defaults.eraseThreshold == 0.7);
+  CHECK(defaults.stopFraction == 0.02);
+  CHECK(defaults.scales == std::vector<double>{1.0, 0.5, 1.5, 2.0});
+  CHECK(defaults.flip);
 }
 
 TEST_CASE("wsss pseudo labels a split with CCI, scores it, and pseudo_dir trains on the labels",
@@ -132,6 +154,15 @@ TEST_CASE("wsss pseudo labels a split with CCI, scores it, and pseudo_dir trains
     const std::string curve = readText(second / "metrics.jsonl");
     CHECK(curve.find("\"seg\": ") != std::string::npos);
     CHECK(readText(second / "config.yaml").find("supervision: pseudo_dir") != std::string::npos);
+  }
+
+  SECTION("pseudo_dir refuses a folder that does not exist, before anything is written") {
+    const auto refused =
+        runWsss("train --config " + config + " --work-dir " + (dir / "nofolder").string() +
+                " supervision=pseudo_dir pseudo.dir=" + (dir / "no-such-labels").string());
+    CHECK(refused.exitCode != 0);
+    CHECK(refused.output.find("no-such-labels is not a folder") != std::string::npos);
+    CHECK_FALSE(fs::exists(dir / "nofolder" / "checkpoints"));
   }
 
   SECTION("pseudo_dir names the images without a label and says how to make them") {
