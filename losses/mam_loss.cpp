@@ -17,6 +17,14 @@ void MamOptions::describe(OptionTable& table) {
   table.field("batch_fraction", batchFraction, "the leading part of each batch L_mam runs on")
       .positive()
       .atMost(1);
+  table
+      .field("warmup_iters", warmupIters,
+             "steps before L_mam is switched on (-1 = a fifth of train.iterations, with L_seg)")
+      .atLeast(-1);
+}
+
+int64_t MamOptions::warmupFor(int64_t iterations) const {
+  return warmupIters >= 0 ? warmupIters : iterations / 5;
 }
 
 int64_t MamOptions::imagesOf(int64_t batchSize) const {

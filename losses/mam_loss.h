@@ -15,7 +15,10 @@ struct MamOptions {
   double weight = 1.0;                       // w_mam in the total loss
   std::vector<double> scales = {0.5, 1, 2};  // image scales of MainNet's CAMs (with gradient)
   double batchFraction = 0.5;                // the leading part of the batch MAM runs on
+  int64_t warmupIters = 0;  // L_mam switched on after this many steps; -1 = ⅕ of training
   void describe(OptionTable& table);
+  // The warm-up in steps for a run of `iterations` steps.
+  int64_t warmupFor(int64_t iterations) const;
   // How many images of a batch of `batchSize` MAM uses (at least one).
   int64_t imagesOf(int64_t batchSize) const;
 };

@@ -19,7 +19,10 @@ struct RcmOptions {
   double temperature = 0.5;  // τ of the contrastive logits
   int64_t memory = 5;        // prototypes kept per region across steps; 0 = no memory
   int64_t stride = 1;        // the contrast runs at crop size / stride (1 = the crop)
+  int64_t warmupIters = 0;   // L_rcm switched on after this many steps; -1 = ⅕ of training
   void describe(OptionTable& table);
+  // The warm-up in steps for a run of `iterations` steps.
+  int64_t warmupFor(int64_t iterations) const;
 };
 
 // Per-region prototypes of a batch: K = C + 1 regions, background first.

@@ -41,10 +41,20 @@ bool readsPseudoLabels(const ExperimentConfig& config, int64_t iteration) {
          camTargetActive(config, iteration);
 }
 
+// L_rcm and L_mam wait out their warm-ups, so that SupportNet, which starts as a copy of the
+// untrained MainNet, has CAMs worth copying before they shape MainNet's embedding and CAMs.
+bool rcmActive(const ExperimentConfig& config, int64_t iteration) {
+  return config.rcm.enabled && iteration >= config.rcm.warmupFor(config.train.iterations);
+}
+
+bool mamActive(const ExperimentConfig& config, int64_t iteration) {
+  return config.mam.enabled && iteration >= config.mam.warmupFor(config.train.iterations);
+}
+
 bool readsSupport(const ExperimentConfig& config, int64_t iteration) {
   const bool supportLabels =
       config.pseudo.source == "support" && readsPseudoLabels(config, iteration);
-  return config.rcm.enabled || config.mam.enabled || supportLabels;
+  return rcmActive(config, iteration) || mamActive(config, iteration) || supportLabels;
 }
 
 void addTerm(LossTerms& losses, const std::string& name, const torch::Tensor& term, double weight) {
@@ -109,11 +119,11 @@ LossTerms forwardLosses(TrainingModels& models, const Batch& batch, const Experi
 
   LossTerms losses;
   addTerm(losses, "cls", multilabelSoftMarginLoss(outputs.logits, batch.labels), config.cls.weight);
-  if (config.rcm.enabled) {
+  if (rcmActive(config, iteration)) {
     addTerm(losses, "rcm", rcmTerm(outputs.embed, support, batch, config.rcm, models.memory),
             config.rcm.weight);
   }
-  if (config.mam.enabled) {
+  if (mamActive(config, iteration)) {
     addTerm(losses, "mam", mamTerm(models.network, outputs.cam, support, batch, config.mam),
             config.mam.weight);
   }

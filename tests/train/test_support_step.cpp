@@ -84,6 +84,38 @@ TEST_CASE("a SupportNet step trains MainNet only and fills the prototype memory"
   }
 }
 
+TEST_CASE("RCM and MAM wait out their warm-ups, and the memory with them", "[train][support]") {
+  torch::manual_seed(3);
+  wsss::ExperimentConfig config = pssConfig();
+  config.train.iterations = 100;
+  config.rcm.warmupIters = 10;
+  config.mam.warmupIters = -1;  // a fifth of training: 20 steps
+  CHECK(config.rcm.warmupFor(100) == 10);
+  CHECK(config.mam.warmupFor(100) == 20);
+  wsss::TrainingModels models = wsss::buildTrainingModels(config, 3, torch::kCPU, false);
+  const wsss::Batch batch = randomBatch(4, 3);
+  const auto namesAt = [&](int64_t iteration) {
+    return wsss::test::termNames(
+        wsss::forwardLosses(models, batch, config, iteration, torch::kCPU));
+  };
+  CHECK(namesAt(9) == std::vector<std::string>{"cls", "seg"});
+  CHECK(models.memory->count().sum().item<int64_t>() == 0);
+  CHECK(namesAt(10) == std::vector<std::string>{"cls", "rcm", "seg"});
+  CHECK(models.memory->count().sum().item<int64_t>() > 0);
+  CHECK(namesAt(19) == std::vector<std::string>{"cls", "rcm", "seg"});
+  CHECK(namesAt(20) == std::vector<std::string>{"cls", "rcm", "mam", "seg"});
+
+  SECTION("a negative warm-up other than -1 is refused, naming the key") {
+    const auto load = [](const std::string& yaml) {
+      return wsss::readConfigText<wsss::ExperimentConfig>(yaml, "test");
+    };
+    CHECK_THROWS_WITH(load("support:\n  mode: ema\nrcm:\n  enabled: true\n  warmup_iters: -2\n"),
+                      Catch::Contains("rcm.warmup_iters"));
+    CHECK_THROWS_WITH(load("support:\n  mode: ema\nmam:\n  enabled: true\n  warmup_iters: -2\n"),
+                      Catch::Contains("mam.warmup_iters"));
+  }
+}
+
 TEST_CASE("support maps: label-masked per scale, Ŝ normalised per present class",
           "[train][support]") {
   torch::manual_seed(1);
