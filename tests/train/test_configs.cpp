@@ -71,8 +71,14 @@ TEST_CASE("the pss configs are their baseline plus SupportNet, RCM and MAM", "[c
   CHECK(voc.rcm.memory == 5);
   CHECK(voc.mam.weight == 1);
   CHECK(voc.mam.scales == std::vector<double>{0.5, 1, 2});
+  CHECK(voc.rcm.warmupIters == 0);
+  CHECK(voc.mam.warmupIters == 0);
   CHECK(defaults.support.momentum == 0.996);
   CHECK(defaults.rcm.weight == 1);
+  // The toy run waits half of its 1000 steps before RCM and MAM (docs/pss.md).
+  const auto toy = shipped("toy/pss.yaml");
+  CHECK(toy.rcm.warmupFor(toy.train.iterations) == 500);
+  CHECK(toy.mam.warmupFor(toy.train.iterations) == 500);
 }
 
 TEST_CASE("the selfguided configs are their baseline plus refinement and L_affc", "[configs]") {
