@@ -7,6 +7,7 @@
 
 #include "core/config/option_table.h"
 #include "core/error.h"
+#include "losses/loss_warmup.h"
 
 namespace wsss {
 
@@ -17,14 +18,11 @@ void MamOptions::describe(OptionTable& table) {
   table.field("batch_fraction", batchFraction, "the leading part of each batch L_mam runs on")
       .positive()
       .atMost(1);
-  table
-      .field("warmup_iters", warmupIters,
-             "steps before L_mam is switched on (-1 = a fifth of train.iterations, with L_seg)")
-      .atLeast(-1);
+  describeWarmup(table, warmupIters, "L_mam");
 }
 
 int64_t MamOptions::warmupFor(int64_t iterations) const {
-  return warmupIters >= 0 ? warmupIters : iterations / 5;
+  return warmupSteps(warmupIters, iterations);
 }
 
 int64_t MamOptions::imagesOf(int64_t batchSize) const {

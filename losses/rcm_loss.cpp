@@ -4,6 +4,7 @@
 
 #include "core/config/option_table.h"
 #include "core/error.h"
+#include "losses/loss_warmup.h"
 
 namespace wsss {
 
@@ -36,14 +37,11 @@ void RcmOptions::describe(OptionTable& table) {
       .atLeast(0);
   table.field("stride", stride, "the contrast runs at crop size / stride (1 = full crop)")
       .atLeast(1);
-  table
-      .field("warmup_iters", warmupIters,
-             "steps before L_rcm is switched on (-1 = a fifth of train.iterations, with L_seg)")
-      .atLeast(-1);
+  describeWarmup(table, warmupIters, "L_rcm");
 }
 
 int64_t RcmOptions::warmupFor(int64_t iterations) const {
-  return warmupIters >= 0 ? warmupIters : iterations / 5;
+  return warmupSteps(warmupIters, iterations);
 }
 
 torch::Tensor regionLabels(const torch::Tensor& supportScores, double threshold) {

@@ -4,6 +4,7 @@
 
 #include "core/config/option_table.h"
 #include "core/error.h"
+#include "losses/loss_warmup.h"
 
 namespace wsss {
 
@@ -21,16 +22,13 @@ torch::Tensor maskedMean(const torch::Tensor& values, const torch::Tensor& mask)
 
 void SegmentationLossOptions::describe(OptionTable& table) {
   table.field("weight", weight, "weight of the segmentation loss L_seg").atLeast(0);
-  table
-      .field("warmup_iters", warmupIters,
-             "steps before L_seg is switched on (-1 = a fifth of train.iterations)")
-      .atLeast(-1);
+  describeWarmup(table, warmupIters, "L_seg");
   table.field("balanced", balanced,
               "average background and foreground pixels apart, ½ each (false: one mean)");
 }
 
 int64_t SegmentationLossOptions::warmupFor(int64_t iterations) const {
-  return warmupIters >= 0 ? warmupIters : iterations / 5;
+  return warmupSteps(warmupIters, iterations);
 }
 
 torch::Tensor segmentationLoss(const torch::Tensor& logits, const torch::Tensor& target,
