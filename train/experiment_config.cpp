@@ -53,6 +53,23 @@ void ExperimentConfig::describe(OptionTable& table) {
   };
   table.declared("rcm.enabled").rule(needsSupport([this] { return rcm.enabled; }, "rcm"));
   table.declared("mam.enabled").rule(needsSupport([this] { return mam.enabled; }, "mam"));
+  // A warm-up as long as the run would leave a switched-on loss silently off.
+  const auto startsInRun = [this](std::function<bool()> used, std::function<int64_t()> warmup,
+                                  std::string loss) {
+    return [this, used, warmup, loss] {
+      if (!used() || warmup() < train.iterations) return std::string();
+      return "a warm-up of " + std::to_string(warmup()) +
+             " steps is not shorter than train.iterations (" + std::to_string(train.iterations) +
+             "), so " + loss + " would never switch on: lower " + loss + ".warmup_iters or set " +
+             loss + ".enabled: false";
+    };
+  };
+  table.declared("rcm.warmup_iters")
+      .rule(startsInRun([this] { return rcm.enabled; },
+                        [this] { return rcm.warmupFor(train.iterations); }, "rcm"));
+  table.declared("mam.warmup_iters")
+      .rule(startsInRun([this] { return mam.enabled; },
+                        [this] { return mam.warmupFor(train.iterations); }, "mam"));
   table.declared("pseudo.source")
       .rule(needsSupport([this] { return pseudo.source == "support"; }, "pseudo.source support"));
   table.declared("pseudo.dir").rule([this] {

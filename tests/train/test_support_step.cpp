@@ -113,6 +113,14 @@ TEST_CASE("RCM and MAM wait out their warm-ups, and the memory with them", "[tra
                       Catch::Contains("rcm.warmup_iters"));
     CHECK_THROWS_WITH(load("support:\n  mode: ema\nmam:\n  enabled: true\n  warmup_iters: -2\n"),
                       Catch::Contains("mam.warmup_iters"));
+    // A warm-up as long as the run would leave the loss off: refused, unless the loss is off.
+    const std::string run = "support:\n  mode: ema\ntrain:\n  iterations: 100\n";
+    CHECK_THROWS_WITH(load(run + "rcm:\n  enabled: true\n  warmup_iters: 100\n"),
+                      Catch::Contains("rcm would never switch on"));
+    CHECK_THROWS_WITH(load(run + "mam:\n  enabled: true\n  warmup_iters: 150\n"),
+                      Catch::Contains("mam.warmup_iters: a warm-up of 150 steps"));
+    CHECK_NOTHROW(load(run + "rcm:\n  enabled: true\n  warmup_iters: 99\n"));
+    CHECK_NOTHROW(load(run + "rcm:\n  enabled: false\n  warmup_iters: 100\n"));
   }
 }
 
