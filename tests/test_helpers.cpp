@@ -194,9 +194,7 @@ std::string instantToyConfig(const TempDir& dir, int64_t iterations) {
                         "  keep_checkpoints: 2\n"
                         "  log_interval: 1\n"
                         "  eval_interval: 0\n"
-                        "  threads: 1\n"
-                        "seg:\n"
-                        "  warmup_iters: 2\n");
+                        "  threads: 1\n");
   return config;
 }
 

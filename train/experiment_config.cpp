@@ -55,21 +55,33 @@ void ExperimentConfig::describe(OptionTable& table) {
   table.declared("mam.enabled").rule(needsSupport([this] { return mam.enabled; }, "mam"));
   // A warm-up as long as the run would leave a switched-on loss silently off.
   const auto startsInRun = [this](std::function<bool()> used, std::function<int64_t()> warmup,
-                                  std::string loss) {
-    return [this, used, warmup, loss] {
+                                  std::string loss, std::string switchOff) {
+    return [this, used, warmup, loss, switchOff] {
       if (!used() || warmup() < train.iterations) return std::string();
       return "a warm-up of " + std::to_string(warmup()) +
              " steps is not shorter than train.iterations (" + std::to_string(train.iterations) +
              "), so " + loss + " would never switch on: lower " + loss + ".warmup_iters or set " +
-             loss + ".enabled: false";
+             switchOff;
     };
   };
+  // The head's loss on pseudo-labels waits for seg.warmup_iters (masks train it from step 1);
+  // with aamr on, aamr.weight is that loss's weight.
+  table.declared("seg.warmup_iters")
+      .rule(startsInRun(
+          [this] {
+            const bool onMasks = supervision == "full" || supervision == "pseudo_dir";
+            return !onMasks && (aamr.enabled ? aamr.weight : seg.weight) > 0;
+          },
+          [this] { return seg.warmupFor(train.iterations); }, "seg",
+          "seg.weight: 0 (aamr.weight: 0 with aamr on)"));
   table.declared("rcm.warmup_iters")
       .rule(startsInRun([this] { return rcm.enabled; },
-                        [this] { return rcm.warmupFor(train.iterations); }, "rcm"));
+                        [this] { return rcm.warmupFor(train.iterations); }, "rcm",
+                        "rcm.enabled: false"));
   table.declared("mam.warmup_iters")
       .rule(startsInRun([this] { return mam.enabled; },
-                        [this] { return mam.warmupFor(train.iterations); }, "mam"));
+                        [this] { return mam.warmupFor(train.iterations); }, "mam",
+                        "mam.enabled: false"));
   table.declared("pseudo.source")
       .rule(needsSupport([this] { return pseudo.source == "support"; }, "pseudo.source support"));
   table.declared("pseudo.dir").rule([this] {

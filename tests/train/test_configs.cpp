@@ -133,3 +133,20 @@ TEST_CASE("the aamr configs are their baseline plus saliency and L_aamr", "[conf
   CHECK(defaults.aamr.disagreeWeight == 0.5);
   CHECK_FALSE(defaults.aamr.enabled);
 }
+
+TEST_CASE("an L_seg warm-up as long as the run is refused, unless nothing waits for it",
+          "[configs]") {
+  const auto load = [](const std::string& yaml) {
+    return wsss::readConfigText<wsss::ExperimentConfig>("train:\n  iterations: 100\n" + yaml,
+                                                        "test");
+  };
+  CHECK_NOTHROW(load("seg:\n  warmup_iters: 99\n"));
+  CHECK_THROWS_WITH(load("seg:\n  warmup_iters: 100\n"),
+                    Catch::Contains("seg.warmup_iters: a warm-up of 100 steps") &&
+                        Catch::Contains("seg would never switch on"));
+  // Nothing waits: the head is off, or trained on masks from step 1.
+  CHECK_NOTHROW(load("seg:\n  warmup_iters: 100\n  weight: 0\n"));
+  CHECK_NOTHROW(load("supervision: full\nseg:\n  warmup_iters: 100\n"));
+  // -1 is a fifth of any run, so it always starts in time.
+  CHECK_NOTHROW(wsss::readConfigText<wsss::ExperimentConfig>("train:\n  iterations: 1\n", "test"));
+}
