@@ -6,6 +6,7 @@
 #include "core/atomic_file.h"
 #include "core/config/config_loader.h"
 #include "core/config/option_table.h"
+#include "train/training_step.h"
 
 namespace wsss {
 
@@ -68,10 +69,7 @@ void ExperimentConfig::describe(OptionTable& table) {
   // with aamr on, aamr.weight is that loss's weight.
   table.declared("seg.warmup_iters")
       .rule(startsInRun(
-          [this] {
-            const bool onMasks = supervision == "full" || supervision == "pseudo_dir";
-            return !onMasks && (aamr.enabled ? aamr.weight : seg.weight) > 0;
-          },
+          [this] { return !trainsOnMasks(*this) && (aamr.enabled ? aamr.weight : seg.weight) > 0; },
           [this] { return seg.warmupFor(train.iterations); }, "seg",
           "seg.weight: 0 (aamr.weight: 0 with aamr on)"));
   table.declared("rcm.warmup_iters")

@@ -147,6 +147,12 @@ TEST_CASE("an L_seg warm-up as long as the run is refused, unless nothing waits 
   // Nothing waits: the head is off, or trained on masks from step 1.
   CHECK_NOTHROW(load("seg:\n  warmup_iters: 100\n  weight: 0\n"));
   CHECK_NOTHROW(load("supervision: full\nseg:\n  warmup_iters: 100\n"));
+  // With aamr on, L_aamr trains the head, so its weight decides.
+  CHECK_THROWS_WITH(load("data:\n  saliency: true\naamr:\n  enabled: true\nseg:\n  warmup_iters: "
+                         "100\n  weight: 0\n"),
+                    Catch::Contains("seg would never switch on"));
+  CHECK_NOTHROW(load(
+      "data:\n  saliency: true\naamr:\n  enabled: true\n  weight: 0\nseg:\n  warmup_iters: 100\n"));
   // -1 is a fifth of any run, so it always starts in time.
   CHECK_NOTHROW(wsss::readConfigText<wsss::ExperimentConfig>("train:\n  iterations: 1\n", "test"));
 }
