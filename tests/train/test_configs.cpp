@@ -79,6 +79,8 @@ TEST_CASE("the pss configs are their baseline plus SupportNet, RCM and MAM", "[c
   const auto toy = shipped("toy/pss.yaml");
   CHECK(toy.rcm.warmupFor(toy.train.iterations) == 500);
   CHECK(toy.mam.warmupFor(toy.train.iterations) == 500);
+  // and runs a softer contrast than METHODS' τ = 0.5 (docs/pss.md, "A softer contrast").
+  CHECK(toy.rcm.temperature == 2);
 }
 
 TEST_CASE("the selfguided configs are their baseline plus refinement and L_affc", "[configs]") {
