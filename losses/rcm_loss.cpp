@@ -30,6 +30,14 @@ void RcmOptions::describe(OptionTable& table) {
              "a pixel's region is its top support class where max Ŝ reaches this, else bg")
       .atLeast(0)
       .atMost(1);
+  table
+      .field("ignore_band", ignoreBand,
+             "pixels with max Ŝ this far or less below the threshold are ignored, not bg")
+      .rule([this] {
+        return ignoreBand >= 0 && ignoreBand <= threshold
+                   ? std::string()
+                   : std::string("must be in [0, rcm.threshold]");
+      });
   table.field("temperature", temperature, "τ of the contrastive logits ⟨g, P⟩ / τ").rule([this] {
     return temperature > 0 ? std::string() : std::string("must be > 0");
   });
@@ -44,11 +52,14 @@ int64_t RcmOptions::warmupFor(int64_t iterations) const {
   return warmupSteps(warmupIters, iterations);
 }
 
-torch::Tensor regionLabels(const torch::Tensor& supportScores, double threshold) {
+torch::Tensor regionLabels(const torch::Tensor& supportScores, double threshold,
+                           double ignoreBand) {
   WSSS_CHECK(supportScores.dim() == 4, "region labels need B x C x H x W scores, got ",
              supportScores.sizes());
   const auto [peak, index] = supportScores.max(1);
-  return torch::where(peak >= threshold, index + 1, torch::zeros_like(index));
+  const torch::Tensor below = torch::where(peak < threshold - ignoreBand, torch::zeros_like(index),
+                                           torch::full_like(index, kIgnore));
+  return torch::where(peak >= threshold, index + 1, below);
 }
 
 RegionPrototypes imagePrototypes(const torch::Tensor& embedding, const torch::Tensor& regionLabel,

@@ -16,6 +16,7 @@ struct RcmOptions {
   bool enabled = false;
   double weight = 1.0;       // w_rcm in the total loss
   double threshold = 0.3;    // TH: a pixel is its top class where max Ŝ reaches this, else bg
+  double ignoreBand = 0.0;   // pixels with max Ŝ in [TH - band, TH) are ignored, not bg
   double temperature = 0.5;  // τ of the contrastive logits
   int64_t memory = 5;        // prototypes kept per region across steps; 0 = no memory
   int64_t stride = 1;        // the contrast runs at crop size / stride (1 = the crop)
@@ -32,8 +33,10 @@ struct RegionPrototypes {
 };
 
 // supportScores: B x C x H x W in [0, 1] (Ŝ). Returns B x H x W int64: 1 + argmax_c where
-// max_c ≥ threshold, 0 (background) elsewhere.
-torch::Tensor regionLabels(const torch::Tensor& supportScores, double threshold);
+// max_c ≥ threshold, 255 (ignored) where threshold - ignoreBand ≤ max_c < threshold, and 0
+// (background) below. METHODS has no band (0): every pixel short of the threshold is background.
+torch::Tensor regionLabels(const torch::Tensor& supportScores, double threshold,
+                           double ignoreBand = 0.0);
 
 // embedding: B x D x H x W, unit length per pixel; regionLabel: B x H x W in [0, K) or 255
 // (ignored). q_{b,k} = normalize(Σ_p [ℓ(p) = k] f(p)).

@@ -41,8 +41,8 @@ SupportMaps supportMaps(SupportNet& support, const torch::Tensor& image,
 torch::Tensor rcmTerm(const torch::Tensor& mainEmbed, const SupportMaps& support,
                       const Batch& batch, const RcmOptions& options, PrototypeMemory& memory) {
   WSSS_CHECK(support.embed.defined(), "RCM needs SupportNet's scale-1 embedding");
-  torch::Tensor region =
-      ignoreOutsideCropBox(regionLabels(support.scores, options.threshold), batch.cropBox);
+  torch::Tensor region = ignoreOutsideCropBox(
+      regionLabels(support.scores, options.threshold, options.ignoreBand), batch.cropBox);
   if (options.stride > 1) {
     using torch::indexing::Slice;
     region = region.index({Slice(), Slice(0, torch::indexing::None, options.stride),

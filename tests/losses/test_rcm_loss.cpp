@@ -21,6 +21,18 @@ TEST_CASE("region labels: the top support class at or above the threshold, else 
   CHECK(torch::equal(labels, torch::tensor({1, 2, 1, 0}, torch::kLong).view({1, 2, 2})));
 }
 
+TEST_CASE("region labels: an ignore band below the threshold is neither a class nor background",
+          "[losses][rcm]") {
+  // One class; peaks 0.6, 0.45, 0.25 and 0.1 against a threshold of 0.5 and a band of 0.3: bg
+  // below 0.2, ignored from 0.2 up to 0.5.
+  const torch::Tensor scores = torch::tensor({0.6f, 0.45f, 0.25f, 0.1f}).view({1, 1, 2, 2});
+  CHECK(torch::equal(wsss::regionLabels(scores, 0.5, 0.3),
+                     torch::tensor({1, 255, 255, 0}, torch::kLong).view({1, 2, 2})));
+  // No band is METHODS' rule: everything short of the threshold is background.
+  CHECK(torch::equal(wsss::regionLabels(scores, 0.5, 0.0),
+                     torch::tensor({1, 0, 0, 0}, torch::kLong).view({1, 2, 2})));
+}
+
 TEST_CASE("a prototype is the normalised mean of its region's embeddings", "[losses][rcm]") {
   // Four pixels of one image: two of region 0, one of region 2, one ignored. Region 1 is empty.
   const torch::Tensor pixels =
