@@ -68,6 +68,7 @@ TEST_CASE("the pss configs are their baseline plus SupportNet, RCM and MAM", "[c
   CHECK(voc.support.scales == std::vector<double>{0.5, 1, 1.5, 2});
   CHECK(voc.rcm.threshold == defaults.rcm.threshold);
   CHECK(voc.rcm.temperature == defaults.rcm.temperature);
+  CHECK(voc.rcm.ignoreBand == 0);
   CHECK(voc.rcm.memory == 5);
   CHECK(voc.mam.weight == 1);
   CHECK(voc.mam.scales == std::vector<double>{0.5, 1, 2});
@@ -81,6 +82,9 @@ TEST_CASE("the pss configs are their baseline plus SupportNet, RCM and MAM", "[c
   CHECK(toy.mam.warmupFor(toy.train.iterations) == 500);
   // and runs a softer contrast than METHODS' τ = 0.5 (docs/pss.md, "A softer contrast").
   CHECK(toy.rcm.temperature == 2);
+  // and leaves the pixels just short of the region threshold out of RCM (docs/pss.md, "An
+  // ignore band").
+  CHECK(toy.rcm.ignoreBand == 0.3);
 }
 
 TEST_CASE("the selfguided configs are their baseline plus refinement and L_affc", "[configs]") {
