@@ -23,6 +23,15 @@ torch::Tensor divideByPeak(const torch::Tensor& maps) {
   return maps / (peak + 1e-5);
 }
 
+torch::Tensor thresholdLabels(const torch::Tensor& scores, double highThreshold,
+                              double lowThreshold) {
+  const auto [peak, index] = scores.max(1);
+  torch::Tensor labels = torch::full_like(index, 255);
+  labels.masked_fill_(peak < lowThreshold, 0);
+  labels = torch::where(peak >= highThreshold, index + 1, labels);
+  return labels;
+}
+
 int64_t scaledSide(int64_t side, double scale) {
   return std::max<int64_t>(1, static_cast<int64_t>(std::lround(static_cast<double>(side) * scale)));
 }

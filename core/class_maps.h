@@ -13,6 +13,11 @@ torch::Tensor normaliseClassMaps(const torch::Tensor& maps, const torch::Tensor&
 // normalisation of Â alone (a map that is 0 everywhere stays 0).
 torch::Tensor divideByPeak(const torch::Tensor& maps);
 
+// The two-threshold rule on B x C x H x W maps in [0, 1]: B x H x W int64, 1 + argmax_c where
+// max_c reaches highThreshold, 0 (background) below lowThreshold, 255 (ignored) in between.
+torch::Tensor thresholdLabels(const torch::Tensor& scores, double highThreshold,
+                              double lowThreshold);
+
 // A side of `side` pixels scaled by `scale`, rounded, at least 1: the size of an image scaled
 // for multi-scale inference or SupportNet's scales.
 int64_t scaledSide(int64_t side, double scale);

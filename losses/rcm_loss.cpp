@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include "core/class_maps.h"
 #include "core/config/option_table.h"
 #include "core/error.h"
 #include "losses/loss_warmup.h"
@@ -56,10 +57,7 @@ torch::Tensor regionLabels(const torch::Tensor& supportScores, double threshold,
                            double ignoreBand) {
   WSSS_CHECK(supportScores.dim() == 4, "region labels need B x C x H x W scores, got ",
              supportScores.sizes());
-  const auto [peak, index] = supportScores.max(1);
-  const torch::Tensor below = torch::where(peak < threshold - ignoreBand, torch::zeros_like(index),
-                                           torch::full_like(index, kIgnore));
-  return torch::where(peak >= threshold, index + 1, below);
+  return thresholdLabels(supportScores, threshold, threshold - ignoreBand);
 }
 
 RegionPrototypes imagePrototypes(const torch::Tensor& embedding, const torch::Tensor& regionLabel,

@@ -34,7 +34,8 @@ struct RegionPrototypes {
 
 // supportScores: B x C x H x W in [0, 1] (Ŝ). Returns B x H x W int64: 1 + argmax_c where
 // max_c ≥ threshold, 255 (ignored) where threshold - ignoreBand ≤ max_c < threshold, and 0
-// (background) below. METHODS has no band (0): every pixel short of the threshold is background.
+// (background) below: the pseudo-labels' two-threshold rule with the low threshold at
+// threshold - ignoreBand. METHODS has no band (0): every pixel short of the threshold is bg.
 torch::Tensor regionLabels(const torch::Tensor& supportScores, double threshold,
                            double ignoreBand = 0.0);
 

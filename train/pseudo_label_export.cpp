@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 
+#include "core/class_maps.h"
 #include "core/error.h"
 #include "data/data_loader.h"
 #include "models/refine/class_conditional_inference.h"

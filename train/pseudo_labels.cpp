@@ -36,15 +36,6 @@ void PseudoLabelOptions::describe(OptionTable& table) {
               "working directory");
 }
 
-torch::Tensor thresholdLabels(const torch::Tensor& scores, double highThreshold,
-                              double lowThreshold) {
-  const auto [peak, index] = scores.max(1);
-  torch::Tensor labels = torch::full_like(index, 255);
-  labels.masked_fill_(peak < lowThreshold, 0);
-  labels = torch::where(peak >= highThreshold, index + 1, labels);
-  return labels;
-}
-
 torch::Tensor insideCropBox(const torch::Tensor& cropBox, int64_t height, int64_t width,
                             const torch::Device& device) {
   const torch::Tensor box = cropBox.to(device, torch::kLong);

@@ -46,10 +46,6 @@ struct PseudoTargets {
 PseudoTargets makePseudoTargets(const PseudoLabelInputs& inputs, const PseudoLabelOptions& options,
                                 const ImageRefinementOptions& refinement = {});
 
-// The two-threshold rule on B x C x H x W maps in [0, 1].
-torch::Tensor thresholdLabels(const torch::Tensor& scores, double highThreshold,
-                              double lowThreshold);
-
 // B x 1 x height x width bool: inside each image's crop box (B x 4 [top, left, bottom, right)).
 torch::Tensor insideCropBox(const torch::Tensor& cropBox, int64_t height, int64_t width,
                             const torch::Device& device);

@@ -1,6 +1,7 @@
 // A training step with SupportNet, RCM and MAM switched on: the terms it makes, where the
 // gradient goes, the memory it fills, and the config rules that tie the parts together.
 #include <catch2/catch.hpp>
+#include <cmath>
 
 #include "core/config/config_loader.h"
 #include "test_helpers.h"
@@ -122,6 +123,50 @@ TEST_CASE("RCM and MAM wait out their warm-ups, and the memory with them", "[tra
     CHECK_NOTHROW(load(run + "rcm:\n  enabled: true\n  warmup_iters: 99\n"));
     CHECK_NOTHROW(load(run + "rcm:\n  enabled: false\n  warmup_iters: 100\n"));
   }
+}
+
+TEST_CASE("RCM's ignore band reaches the step: pixels in it are neither a region nor bg",
+          "[train][support][rcm]") {
+  // Three bands of columns in both images: Ŝ 0.9 (class 0) with embedding e0, 0.3 with e1 and
+  // 0.05 with e2. At threshold 0.5 METHODS' rule makes the last two background, so the
+  // background prototype each image stores is normalize(e1 + e2); a band of 0.3 ignores the
+  // 0.3 columns and leaves e2 alone.
+  using torch::indexing::Slice;
+  const wsss::Batch batch = randomBatch(2, 3);
+  wsss::SupportMaps support;
+  support.scores = torch::zeros({2, 3, 48, 48});
+  support.scores.index_put_({Slice(), 0, Slice(), Slice(0, 16)}, 0.9);
+  support.scores.index_put_({Slice(), 0, Slice(), Slice(16, 32)}, 0.3);
+  support.scores.index_put_({Slice(), 0, Slice(), Slice(32, 48)}, 0.05);
+  support.embed = torch::zeros({2, 3, 48, 48});
+  for (int64_t part = 0; part < 3; ++part)
+    support.embed.index_put_({Slice(), part, Slice(), Slice(16 * part, 16 * (part + 1))}, 1.0);
+  const torch::Tensor mainEmbed = torch::randn({2, 3, 48, 48});
+  const float half = static_cast<float>(1.0 / std::sqrt(2.0));
+  wsss::RcmOptions options;
+  options.threshold = 0.5;
+  for (const double band : {0.0, 0.3}) {
+    INFO("band " << band);
+    options.ignoreBand = band;
+    wsss::PrototypeMemory memory(4, 2, 3);
+    const torch::Tensor loss = wsss::rcmTerm(mainEmbed, support, batch, options, memory);
+    CHECK(loss.item<double>() > 0);
+    const torch::Tensor background =
+        band == 0.0 ? torch::tensor({0.f, half, half}) : torch::tensor({0.f, 0.f, 1.f});
+    CHECK(torch::allclose(memory->sum()[0], 2 * background, 1e-5, 1e-6));
+    CHECK(torch::allclose(memory->sum()[1], torch::tensor({2.f, 0.f, 0.f}), 1e-5, 1e-6));
+  }
+}
+
+TEST_CASE("an RCM ignore band wider than the region threshold is refused, naming the key",
+          "[train][support][config]") {
+  const auto load = [](const std::string& yaml) {
+    return wsss::readConfigText<wsss::ExperimentConfig>(yaml, "test");
+  };
+  CHECK_THROWS_WITH(load("rcm:\n  threshold: 0.5\n  ignore_band: 0.6\n"),
+                    Catch::Contains("rcm.ignore_band"));
+  CHECK_THROWS_WITH(load("rcm:\n  ignore_band: -0.1\n"), Catch::Contains("rcm.ignore_band"));
+  CHECK(load("rcm:\n  threshold: 0.5\n  ignore_band: 0.5\n").rcm.ignoreBand == 0.5);
 }
 
 TEST_CASE("support maps: label-masked per scale, Ŝ normalised per present class",
