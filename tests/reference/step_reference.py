@@ -43,6 +43,7 @@ Two modes:
       of classes is data.classes, else <data.root>/classes.txt, else VOC's 20 (--classes wins).
 """
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -610,7 +611,8 @@ def segmentation_active(config, iteration):
 def forward_losses(net, batch, config, iteration, device, amp):
     """forwardLosses of train/training_step.cpp: (outputs, [(name, term)], total)."""
     image, labels, crop_box = batch["image"], batch["labels"], batch.get("crop_box")
-    autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=amp and device.type == "cuda")
+    autocast = (torch.autocast("cuda", dtype=torch.bfloat16) if amp and device.type == "cuda"
+                else contextlib.nullcontext())
     with autocast:
         with_segmentation = segmentation_active(config, iteration)
         out = net(image, with_segmentation)

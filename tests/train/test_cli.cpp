@@ -151,3 +151,36 @@ TEST_CASE("bench times the loader with each number of workers", "[cli][toy]") {
   CHECK_THAT(bench.output, Contains("1.00x"));
   CHECK_THAT(bench.output, Contains("\n       2 "));
 }
+
+TEST_CASE("bench --json writes the rows it prints as JSON", "[cli][toy]") {
+  TempDir dir("cli_bench_json");
+  const fs::path root = dir / "toy";
+  REQUIRE(runWsss("toy-data --out " + quoted(root) + " --train 8 --val 2").exitCode == 0);
+  const fs::path experiment = writeExperiment(dir.path(), root);
+  const fs::path json = dir / "out" / "bench.json";
+  const auto bench = runWsss("bench --config " + quoted(experiment) + " --what train --batches 1 " +
+                             "--json " + quoted(json) +
+                             " device=cpu train.batch_size=2 model.backbone=scratch "
+                             "model.scratch_width=8 model.embed_dim=16 model.seg_channels=16");
+  INFO(bench.output);
+  REQUIRE(bench.exitCode == 0);
+  const std::string text = readText(json);
+  INFO(text);
+  CHECK_THAT(text, Contains("\"what\": \"train\""));
+  CHECK_THAT(text, Contains("\"backbone\": \"scratch\""));
+  CHECK_THAT(text, Contains("\"batch\": 2"));
+  CHECK_THAT(text, Contains("\"crop\": 64"));
+  CHECK_THAT(text, Contains("\"device\": \"cpu\""));
+  CHECK_THAT(text, Contains("{\"setting\": \"threads 1\", \"threads\": 1, \"amp\": false, "
+                            "\"channels_last\": false, \"images_per_s\": "));
+  CHECK_THAT(text, Contains("\"peak_mib\": null}"));
+  CHECK(text.back() == '\n');
+
+  // The loader's rows, one per number of workers.
+  const auto loader = runWsss("bench --config " + quoted(experiment) + " --batches 1 --json " +
+                              quoted(json) + " train.batch_size=2");
+  INFO(loader.output);
+  REQUIRE(loader.exitCode == 0);
+  CHECK_THAT(readText(json), Contains("\"what\": \"loader\""));
+  CHECK_THAT(readText(json), Contains("{\"workers\": 1, \"images_per_s\": "));
+}

@@ -5,7 +5,11 @@
 #include <functional>
 #include <iostream>
 #include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "data/data_loader.h"
 #include "data/voc_dataset.h"
@@ -13,6 +17,7 @@
 #include "train/commands/commands.h"
 #include "train/commands/experiment_setup.h"
 #include "train/device_batch.h"
+#include "train/evaluation_report.h"
 #include "train/pseudo_label_folder.h"
 #include "train/pseudo_labels.h"
 #include "train/run_device.h"
@@ -21,6 +26,52 @@
 namespace wsss {
 
 namespace {
+
+// --json FILE: the rows a bench prints, as one JSON object (written when the bench ends), so
+// that scripts compare runs without parsing the table.
+class JsonReport {
+ public:
+  JsonReport(std::string path, const std::string& what, const ExperimentConfig& config)
+      : path_(std::move(path)) {
+    header_ << "\"what\": " << jsonString(what) << ", \"backbone\": "
+            << jsonString(config.model.backbone)
+            << ", \"batch\": " << config.train.batchSize
+            << ", \"crop\": " << config.data.augment.cropSize;
+  }
+  void field(const std::string& name, const std::string& jsonValue) {
+    header_ << ", " << jsonString(name) << ": " << jsonValue;
+  }
+  // One row: `fields` are "name": value pairs, already JSON.
+  void row(const std::vector<std::pair<std::string, std::string>>& fields) {
+    std::string text = "{";
+    for (const auto& [name, value] : fields) {
+      text += (text.size() > 1 ? ", " : "") + jsonString(name) + ": " + value;
+    }
+    rows_.push_back(text + "}");
+  }
+  void write() const {
+    if (path_.empty()) return;
+    std::string text = "{" + header_.str() + ", \"rows\": [";
+    for (size_t index = 0; index < rows_.size(); ++index) {
+      text += (index ? ",\n  " : "\n  ") + rows_[index];
+    }
+    writeFileAtomically(path_, text + "\n]}\n");
+  }
+
+ private:
+  std::string path_;
+  std::ostringstream header_;
+  std::vector<std::string> rows_;
+};
+
+std::string jsonNumber(double value) {
+  std::ostringstream text;
+  text.precision(6);
+  text << value;
+  return text.str();
+}
+
+std::string jsonBool(bool value) { return value ? "true" : "false"; }
 
 // Images per second of the training loader (read, augment, collate) with `workers` threads,
 // over `batches` batches after one batch of warm-up.
@@ -39,7 +90,7 @@ double loaderThroughput(const std::shared_ptr<const VocDataset>& dataset,
 }
 
 int benchLoader(const ExperimentConfig& config, const std::shared_ptr<const VocDataset>& dataset,
-                int64_t batches) {
+                int64_t batches, JsonReport& report) {
   std::printf("loader on %s/%s: batch %lld, crop %lld, %lld batches per setting\n",
               config.data.root.c_str(), config.data.trainSplit.c_str(),
               static_cast<long long>(config.train.batchSize),
@@ -51,14 +102,16 @@ int benchLoader(const ExperimentConfig& config, const std::shared_ptr<const VocD
     const double rate = loaderThroughput(dataset, config, workers, batches);
     if (workers == 0) baseline = rate;
     std::printf("%8lld %12.1f %9.2fx\n", static_cast<long long>(workers), rate, rate / baseline);
+    report.row({{"workers", std::to_string(workers)}, {"images_per_s", jsonNumber(rate)}});
   }
+  report.write();
   return 0;
 }
 
 // The training step on one real batch, for each setting worth comparing on the device.
 int benchTrainingStep(const ExperimentConfig& config,
                       const std::shared_ptr<const VocDataset>& dataset, int64_t steps,
-                      bool methods) {
+                      bool methods, JsonReport& report) {
   const torch::Device device = resolveDevice(config.device);
   LoaderOptions options = loaderOptionsFor(config.data, config.train.batchSize, true,
                                            static_cast<uint64_t>(config.seed));
@@ -72,6 +125,8 @@ int benchTrainingStep(const ExperimentConfig& config,
   const auto results =
       benchmarkTrainingSteps(config, dataset->numClasses(), batch, device, settings, steps);
   std::printf("%-32s %12s %10s %14s\n", "setting", "images/s", "vs first", "peak MiB");
+  report.field("device", jsonString(device.str()));
+  report.field("steps", std::to_string(steps));
   for (const StepBenchmarkResult& result : results) {
     const double ratio = result.imagesPerSecond / results.front().imagesPerSecond;
     if (result.peakMemoryMiB >= 0) {
@@ -81,7 +136,16 @@ int benchTrainingStep(const ExperimentConfig& config,
       std::printf("%-32s %12.1f %9.2fx %14s\n", result.setting.name.c_str(), result.imagesPerSecond,
                   ratio, "-");
     }
+    report.row({{"setting", jsonString(result.setting.name)},
+                {"threads", std::to_string(result.setting.threads > 0
+                                               ? result.setting.threads
+                                               : static_cast<int64_t>(torch::get_num_threads()))},
+                {"amp", jsonBool(result.setting.amp)},
+                {"channels_last", jsonBool(result.setting.channelsLast)},
+                {"images_per_s", jsonNumber(result.imagesPerSecond)},
+                {"peak_mib", result.peakMemoryMiB >= 0 ? jsonNumber(result.peakMemoryMiB) : "null"}});
   }
+  report.write();
   return 0;
 }
 
@@ -104,7 +168,7 @@ double millisecondsPerCall(const std::function<void()>& work, const torch::Devic
 // batch's present classes only, as the pseudo-label engine runs it.
 int benchRefinement(const ExperimentConfig& config,
                     const std::shared_ptr<const VocDataset>& dataset, int64_t repeats,
-                    int64_t channels) {
+                    int64_t channels, JsonReport& report) {
   const torch::Device device = resolveDevice(config.device);
   if (config.train.threads > 0) torch::set_num_threads(static_cast<int>(config.train.threads));
   LoaderOptions options = loaderOptionsFor(config.data, config.train.batchSize, true,
@@ -149,6 +213,14 @@ int benchRefinement(const ExperimentConfig& config,
   const std::string present = "refinement, present classes (max " +
                               std::to_string(batch.labels.sum(1).max().item<int64_t>()) + ")";
   std::printf("%-40s %12.1f %13.2fx\n", present.c_str(), presentMs, presentMs / stepMs);
+  report.field("device", jsonString(device.str()));
+  const std::pair<std::string, double> rows[] = {
+      {"training step without refinement", stepMs}, {all, allMs}, {present, presentMs}};
+  for (const auto& [name, ms] : rows) {
+    report.row({{"row", jsonString(name)}, {"ms_per_batch", jsonNumber(ms)},
+                {"vs_step", jsonNumber(ms / stepMs)}});
+  }
+  report.write();
   return 0;
 }
 
@@ -168,7 +240,11 @@ Command benchCommand() {
        "part the config switches on; refine: the image-guided refinement of a "
        "batch against the rest of the step"},
       {"batches", "N", "batches (or steps) timed per setting (default 20)"},
-      {"channels", "N", "--what refine: maps per image of the all-channel row (default 21)"}};
+      {"channels", "N", "--what refine: maps per image of the all-channel row (default 21)"},
+      {"json", "FILE",
+       "also write the rows as JSON to FILE: {\"what\", \"backbone\", \"batch\", \"crop\", ..., "
+       "\"rows\": [...]}; train and methods rows hold setting, threads, amp, channels_last, "
+       "images_per_s and peak_mib (null on the CPU)"}};
   command.acceptsOverrides = true;
   command.run = [](const ParsedArguments& arguments) {
     const ExperimentConfig config = loadExperiment(arguments);
@@ -182,9 +258,12 @@ Command benchCommand() {
     const auto dataset =
         std::make_shared<const VocDataset>(trainingDataOptions(config), config.data.trainSplit);
     checkPseudoLabelFolder(config, *dataset);
-    if (what == "refine") return benchRefinement(config, dataset, batches, channels);
-    if (what != "loader") return benchTrainingStep(config, dataset, batches, what == "methods");
-    return benchLoader(config, dataset, batches);
+    JsonReport report(arguments.text("json"), what, config);
+    if (what == "refine") return benchRefinement(config, dataset, batches, channels, report);
+    if (what != "loader") {
+      return benchTrainingStep(config, dataset, batches, what == "methods", report);
+    }
+    return benchLoader(config, dataset, batches, report);
   };
   return command;
 }
