@@ -50,21 +50,30 @@ CommandResult runShell(const std::string& command) {
   return result;
 }
 
+std::string fromEnvironment(const char* name, const char* fallback) {
+  const char* value = std::getenv(name);
+  return value && *value ? value : fallback;
+}
+
 }  // namespace
 
+std::string wsssBinary() { return fromEnvironment("WSSS_BINARY", WSSS_BINARY); }
+fs::path sourceDir() { return fromEnvironment("WSSS_SOURCE_DIR", WSSS_SOURCE_DIR); }
+std::string pythonExecutable() { return fromEnvironment("WSSS_PYTHON", WSSS_PYTHON); }
+
 CommandResult runWsss(const std::string& arguments) {
-  return runShell(std::string(WSSS_BINARY) + " " + arguments + " 2>&1");
+  return runShell(wsssBinary() + " " + arguments + " 2>&1");
 }
 
 CommandResult runReferenceScript(const std::string& script, const std::string& arguments) {
-  const fs::path path = fs::path(WSSS_SOURCE_DIR) / "tests" / "reference" / script;
-  return runShell(std::string(WSSS_PYTHON) + " " + path.string() + " " + arguments + " 2>&1");
+  const fs::path path = sourceDir() / "tests" / "reference" / script;
+  return runShell(pythonExecutable() + " " + path.string() + " " + arguments + " 2>&1");
 }
 
 BackgroundWsss::BackgroundWsss(const std::string& arguments, const fs::path& logFile) {
   // exec replaces the shell, so the pid is wsss itself and signals reach it.
   const std::string command =
-      "exec " + std::string(WSSS_BINARY) + " " + arguments + " > '" + logFile.string() + "' 2>&1";
+      "exec " + wsssBinary() + " " + arguments + " > '" + logFile.string() + "' 2>&1";
   pid_ = ::fork();
   if (pid_ == 0) {
     ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
@@ -170,7 +179,7 @@ std::string instantToyConfig(const TempDir& dir, int64_t iterations) {
   toy.testImages = 2;
   wsss::writeToyDataset(toy);
   const std::string config = (dir / "instant.yaml").string();
-  writeText(config, "base: " + std::string(WSSS_SOURCE_DIR) + "/configs/toy/baseline.yaml\n" +
+  writeText(config, "base: " + (sourceDir() / "configs/toy/baseline.yaml").string() + "\n" +
                         "device: cpu\n"
                         "data:\n"
                         "  root: " +

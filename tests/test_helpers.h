@@ -27,6 +27,14 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// Where the tests find what they run: the wsss binary, the source tree (configs/ and
+// tests/reference/) and the Python with torch. The build's paths unless the environment
+// variables WSSS_BINARY, WSSS_SOURCE_DIR and WSSS_PYTHON name others, as the relocated bundle
+// of scripts/gpu-bundle.sh does.
+std::string wsssBinary();
+std::filesystem::path sourceDir();
+std::string pythonExecutable();
+
 struct CommandResult {
   int exitCode = -1;
   std::string output;  // stdout and stderr together

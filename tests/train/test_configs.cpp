@@ -12,7 +12,7 @@ namespace {
 
 wsss::ExperimentConfig shipped(const std::string& relative) {
   return wsss::readConfig<wsss::ExperimentConfig>(
-      (fs::path(WSSS_SOURCE_DIR) / "configs" / relative).string(), {});
+      (wsss::test::sourceDir() / "configs" / relative).string(), {});
 }
 
 }  // namespace
@@ -20,7 +20,7 @@ wsss::ExperimentConfig shipped(const std::string& relative) {
 TEST_CASE("every file under configs/ loads", "[configs]") {
   int files = 0;
   for (const auto& entry :
-       fs::recursive_directory_iterator(fs::path(WSSS_SOURCE_DIR) / "configs")) {
+       fs::recursive_directory_iterator(wsss::test::sourceDir() / "configs")) {
     if (entry.path().extension() != ".yaml") continue;
     INFO(entry.path().string());
     CHECK_NOTHROW(wsss::readConfig<wsss::ExperimentConfig>(entry.path().string(), {}));

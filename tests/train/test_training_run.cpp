@@ -360,7 +360,7 @@ TEST_CASE("full supervision trains the segmentation head on the masks from the f
 TEST_CASE("train without a checkpoint to resume says what to do", "[train]") {
   TempDir dir("train_no_resume");
   const auto run =
-      runWsss("train --config " + std::string(WSSS_SOURCE_DIR) +
+      runWsss("train --config " + wsss::test::sourceDir().string() +
               "/configs/toy/baseline.yaml --work-dir " + (dir / "run").string() + " --resume");
   CHECK(run.exitCode == 1);
   CHECK(run.output.find("last.pt does not exist") != std::string::npos);
