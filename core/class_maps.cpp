@@ -1,5 +1,7 @@
 #include "core/class_maps.h"
 
+#include <ATen/Context.h>
+#include <c10/core/impl/LocalDispatchKeySet.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -36,8 +38,40 @@ int64_t scaledSide(int64_t side, double scale) {
   return std::max<int64_t>(1, static_cast<int64_t>(std::lround(static_cast<double>(side) * scale)));
 }
 
+namespace {
+
+// outSize x inSize: row i holds the two weights of interpolate's bilinear rule for output i
+// (align_corners = false, the size given): source (i + 0.5) · in/out − 0.5, clamped at 0.
+torch::Tensor interpolationMatrix(int64_t inSize, int64_t outSize, const torch::Device& device) {
+  const float scale = static_cast<float>(inSize) / static_cast<float>(outSize);
+  const torch::Tensor out = torch::arange(outSize, torch::kFloat32);
+  const torch::Tensor source = ((out + 0.5f) * scale - 0.5f).clamp_min(0.0f);
+  const torch::Tensor lower = source.floor().to(torch::kInt64).clamp_max(inSize - 1);
+  const torch::Tensor upper = (lower + 1).clamp_max(inSize - 1);
+  const torch::Tensor upperWeight = source - lower.to(torch::kFloat32);
+  torch::Tensor matrix = torch::zeros({outSize, inSize}, torch::kFloat32);
+  const torch::Tensor rows = torch::arange(outSize, torch::kInt64);
+  matrix.index_put_({rows, lower}, 1.0f - upperWeight, /*accumulate=*/true);
+  matrix.index_put_({rows, upper}, upperWeight, /*accumulate=*/true);
+  return matrix.to(device);
+}
+
+}  // namespace
+
+torch::Tensor resizeByMatrices(const torch::Tensor& maps, int64_t height, int64_t width) {
+  // Outside autocast: the products would otherwise run in bf16.
+  const c10::impl::ExcludeDispatchKeyGuard noAutocast(c10::autocast_dispatch_keyset);
+  const torch::Tensor rows = interpolationMatrix(maps.size(-2), height, maps.device());
+  const torch::Tensor columns = interpolationMatrix(maps.size(-1), width, maps.device());
+  return torch::matmul(rows, torch::matmul(maps.to(torch::kFloat32), columns.t()));
+}
+
 torch::Tensor resizeMaps(const torch::Tensor& maps, int64_t height, int64_t width) {
   if (maps.size(-2) == height && maps.size(-1) == width) return maps;
+  if (maps.is_cuda() && maps.requires_grad() &&
+      at::globalContext().deterministicAlgorithms()) {
+    return resizeByMatrices(maps, height, width).to(maps.scalar_type());
+  }
   return torch::nn::functional::interpolate(maps, torch::nn::functional::InterpolateFuncOptions()
                                                       .size(std::vector<int64_t>{height, width})
                                                       .mode(torch::kBilinear)

@@ -22,7 +22,14 @@ torch::Tensor thresholdLabels(const torch::Tensor& scores, double highThreshold,
 // for multi-scale inference or SupportNet's scales.
 int64_t scaledSide(int64_t side, double scale);
 
-// Bilinear resize of B x C x h x w maps to height x width (align_corners = false).
+// Bilinear resize of B x C x h x w maps to height x width (align_corners = false). With
+// deterministic algorithms on (train.deterministic) and a CUDA tensor that needs a gradient,
+// it is resizeByMatrices, since interpolate's CUDA backward adds with atomics.
 torch::Tensor resizeMaps(const torch::Tensor& maps, int64_t height, int64_t width);
+
+// The same bilinear resize as two matrix products, rows then columns, in float32 outside
+// autocast: A_h · maps · A_wᵀ, each row of A two weights. Its backward is two more products,
+// which cuBLAS computes deterministically.
+torch::Tensor resizeByMatrices(const torch::Tensor& maps, int64_t height, int64_t width);
 
 }  // namespace wsss

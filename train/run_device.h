@@ -9,6 +9,12 @@ namespace wsss {
 // auto: CUDA when a GPU is visible, else the CPU. cuda without a GPU is an error that says so.
 torch::Device resolveDevice(const std::string& choice);
 
+// train.deterministic: deterministic algorithms everywhere (an op without one throws, naming
+// itself), deterministic cuDNN, and the cuBLAS workspace setting that deterministic cuBLAS
+// needs (CUBLAS_WORKSPACE_CONFIG, unless already set); call before the first CUDA operation.
+// cuDNN's autotuning (benchmark mode) is off either way.
+void useDeterministicAlgorithms(bool deterministic);
+
 // bf16 autocast on CUDA while alive (does nothing on the CPU or when `enabled` is false);
 // the previous autocast state comes back on destruction.
 class AutocastScope {

@@ -77,6 +77,7 @@ class Trainer {
 
 Trainer::Trainer(const TrainingRequest& request)
     : config_(request.config), workDir_(request.workDir), device_(resolveDevice(config_.device)) {
+  useDeterministicAlgorithms(config_.train.deterministic);
   WSSS_CHECK(!config_.model.isResNet() || config_.train.batchSize >= 2,
              "train.batch_size is 1, but a ResNet backbone's segmentation head has BatchNorm "
              "(ASPP image pooling), which needs at least 2 images per step: set "

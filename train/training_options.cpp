@@ -19,6 +19,9 @@ void TrainOptions::describe(OptionTable& table) {
       .atMost(1);
   table.field("amp", amp, "bf16 autocast on CUDA (no effect on CPU)");
   table.field("channels_last", channelsLast, "channels_last memory format on CUDA");
+  table.field("deterministic", deterministic,
+              "deterministic algorithms and cuBLAS/cuDNN settings: a resumed CUDA run ends "
+              "bitwise like an uninterrupted one (slower; the CPU is deterministic anyway)");
   table.field("threads", threads, "torch intra-op threads on CPU (0 = torch's default)").atLeast(0);
   table.field("log_interval", logInterval, "steps between progress lines").atLeast(1);
   table

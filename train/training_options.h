@@ -22,6 +22,7 @@ struct TrainOptions {
   bool amp = true;            // bf16 autocast on CUDA (ignored on CPU)
   bool channelsLast = true;   // channels_last memory format on CUDA
   int64_t threads = 0;        // torch intra-op threads on CPU; 0 = torch's default
+  bool deterministic = false;  // deterministic algorithms (CUDA: exact resume, slower)
   int64_t logInterval = 20;   // progress line every N steps (metrics.jsonl gets every step)
   int64_t evalInterval = 0;   // evaluate on data.val_split every N steps; 0 = only at the end
   int64_t checkpointInterval = 1000;  // last.pt and iter_NNNNNN.pt every N steps

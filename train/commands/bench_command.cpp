@@ -248,6 +248,8 @@ Command benchCommand() {
   command.acceptsOverrides = true;
   command.run = [](const ParsedArguments& arguments) {
     const ExperimentConfig config = loadExperiment(arguments);
+    // The same algorithm choice as `train` (cuDNN autotuning unless train.deterministic).
+    useDeterministicAlgorithms(config.train.deterministic);
     const int64_t batches = arguments.integer("batches", 20);
     WSSS_CHECK(batches >= 1, "--batches: need at least 1, got ", batches);
     const std::string what = arguments.text("what", "loader");
