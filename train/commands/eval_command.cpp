@@ -1,3 +1,4 @@
+#include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
@@ -70,7 +71,11 @@ Command evalCommand() {
 
     logInfo("scoring " + checkpoint + " (iteration " + std::to_string(trained.iteration) + ") on " +
             split + " (" + std::to_string(dataset->size()) + " images), target " + target.target);
+    const auto start = std::chrono::steady_clock::now();
     const SegmentationScores scores = evaluateNetwork(models, dataset, config, device, target);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double imagesPerSecond = static_cast<double>(dataset->size()) / seconds;
     const auto names = classNamesWithBackground(*dataset);
     std::cout << formatScoresTable(scores, names);
 
@@ -82,9 +87,13 @@ Command evalCommand() {
                     {"checkpoint", jsonString(checkpoint)},
                     {"iteration", std::to_string(trained.iteration)},
                     {"scales", cam ? "[1]" : jsonNumberList(config.eval.scales)},
-                    {"flip", !cam && config.eval.flip ? "true" : "false"}});
+                    {"flip", !cam && config.eval.flip ? "true" : "false"},
+                    {"seconds", std::to_string(seconds)},
+                    {"images_per_second", std::to_string(imagesPerSecond)}});
     const std::string metricsPath = (std::filesystem::path(workDir) / "metrics.json").string();
     writeFileAtomically(metricsPath, metrics);
+    logInfo("scored " + std::to_string(dataset->size()) + " images in " + std::to_string(seconds) +
+            " s (" + std::to_string(imagesPerSecond) + " images/s on " + device.str() + ")");
     logInfo("wrote " + metricsPath);
     return 0;
   };
