@@ -2,11 +2,13 @@
 # Installs what wsss needs (Debian packages, torch==2.11.0 from PyPI), configures and builds.
 # Safe to run again: it installs only what is missing and rebuilds only what changed.
 #   scripts/setup.sh [cmake build targets...]     (default: everything)
+#   scripts/setup.sh --install-only                (packages and torch, no build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TORCH_VERSION=2.11.0
-DEBIAN_PACKAGES=(g++ cmake ninja-build ccache pkg-config libopencv-dev libyaml-cpp-dev libpng-dev catch2)
+DEBIAN_PACKAGES=(g++ cmake ninja-build ccache pkg-config dpkg-dev libopencv-dev libyaml-cpp-dev libpng-dev
+                 libjpeg-dev zlib1g-dev catch2)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
@@ -26,6 +28,10 @@ PYTHON=${PYTHON:-python3}
 if ! "$PYTHON" -c "import torch, sys; sys.exit(0 if torch.__version__.split('+')[0] == '$TORCH_VERSION' else 1)" 2>/dev/null; then
   echo "setup: installing torch==$TORCH_VERSION from PyPI (LibTorch with CUDA 13.0)"
   "$PYTHON" -m pip install --quiet "torch==$TORCH_VERSION"
+fi
+
+if [ "${1:-}" = "--install-only" ]; then
+  exit 0
 fi
 
 BUILD_DIR=${WSSS_BUILD_DIR:-build}
