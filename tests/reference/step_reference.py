@@ -15,6 +15,10 @@ The step is forwardLosses of train/training_step.cpp for the baseline: L_cls
 (train/pseudo_labels.*, core/class_maps.*), the bg/fg balanced L_seg
 (losses/segmentation_loss.*), the weighted total; then backward and SGD / AdamW over the two
 learning-rate groups (train/optimizer_factory.*) at the trainer's schedule (train/lr_schedule.*).
+Needs torch; torchvision 0.26 and PyYAML where installed. On a machine with torch alone (a GPU
+node without network) it builds the same ResNet module tree itself (PlainResNet: the same
+names, shapes and initialisation as torchvision's, and the same outputs for the same weights)
+and reads the effective config with a small reader of `wsss config`'s YAML.
 The self-guided parts of configs/toy/selfguided.yaml (pseudo.refine: the image-guided
 refinement of models/refine/image_refinement.*, and affc: L_affc of
 train/selfguided_losses.cpp) are there too; every other method part is refused.
@@ -34,6 +38,7 @@ Two modes:
 
   bench (--config-yaml FILE | --wsss BIN --config FILE [overrides ...])
         --device cpu|cuda --batches N [--threads T] [--amp] [--channels-last] [--classes C]
+        [--foreach auto|on|off]
       Times N training steps after two warm-up steps on one fixed random batch of the config's
       train.batch_size and data.augment.crop_size, on a seeded random network, at the step past
       every warm-up (as `wsss bench --what train` does), and prints images/s and, on CUDA, the
@@ -41,6 +46,8 @@ Two modes:
       `wsss config --config FILE` (given as a file, or made by running BIN). --amp: bf16 autocast
       on CUDA; --channels-last: channels-last images and convolution weights on CUDA. The number
       of classes is data.classes, else <data.root>/classes.txt, else VOC's 20 (--classes wins).
+      --foreach off makes the optimiser update one parameter at a time, as LibTorch's C++
+      optimisers do (torch's default, auto, uses its multi-tensor kernels on CUDA).
 """
 import argparse
 import contextlib
@@ -55,8 +62,15 @@ import torch
 import torch.jit._pickle
 import torch.nn as nn
 import torch.nn.functional as F
-import torchvision
-import yaml
+
+try:
+    import torchvision
+except ImportError:  # a GPU node with torch alone: the same ResNet, built below
+    torchvision = None
+try:
+    import yaml
+except ImportError:  # the same: the effective config is read by parse_config_yaml
+    yaml = None
 
 IGNORE = 255
 
@@ -141,16 +155,80 @@ RESNETS = {
 DILATE = {32: [False, False, False], 16: [False, False, True], 8: [False, True, True]}
 
 
+class PlainBottleneck(nn.Module):
+    """torchvision's Bottleneck (names, signature, stride and dilation on the 3x3), for a
+    machine without torchvision."""
+
+    expansion = 4
+
+    def __init__(self, inplanes, planes, stride=1, downsample=None, groups=1, base_width=64,
+                 dilation=1, norm_layer=None):
+        super().__init__()
+        self.conv1 = conv1x1(inplanes, planes)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = conv3x3(planes, planes, stride, dilation)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.conv3 = conv1x1(planes, planes * self.expansion)
+        self.bn3 = nn.BatchNorm2d(planes * self.expansion)
+        self.relu = nn.ReLU(inplace=True)
+        self.downsample = downsample
+
+    def forward(self, x):
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.relu(self.bn2(self.conv2(out)))
+        out = self.bn3(self.conv3(out))
+        identity = self.downsample(x) if self.downsample is not None else x
+        return self.relu(out + identity)
+
+
+class PlainResNet(nn.Module):
+    """torchvision's ResNet module tree and initialisation (no classifier), for a machine
+    without torchvision."""
+
+    def __init__(self, block, layers, replace_stride_with_dilation):
+        super().__init__()
+        self.inplanes, self.dilation = 64, 1
+        self.conv1 = nn.Conv2d(3, 64, kernel_size=7, stride=2, padding=3, bias=False)
+        self.bn1 = nn.BatchNorm2d(64)
+        self.relu = nn.ReLU(inplace=True)
+        self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
+        self.layer1 = self._make_layer(block, 64, layers[0], 1, False)
+        self.layer2 = self._make_layer(block, 128, layers[1], 2, replace_stride_with_dilation[0])
+        self.layer3 = self._make_layer(block, 256, layers[2], 2, replace_stride_with_dilation[1])
+        self.layer4 = self._make_layer(block, 512, layers[3], 2, replace_stride_with_dilation[2])
+        init_conv_and_norm(self)
+
+    def _make_layer(self, block, planes, blocks, stride, dilate):
+        previous_dilation = self.dilation
+        if dilate:
+            self.dilation *= stride
+            stride = 1
+        downsample = None
+        if stride != 1 or self.inplanes != planes * block.expansion:
+            downsample = nn.Sequential(conv1x1(self.inplanes, planes * block.expansion, stride),
+                                       nn.BatchNorm2d(planes * block.expansion))
+        layers = [block(self.inplanes, planes, stride, downsample, dilation=previous_dilation)]
+        self.inplanes = planes * block.expansion
+        for _ in range(1, blocks):
+            layers.append(block(self.inplanes, planes, dilation=self.dilation))
+        return nn.Sequential(*layers)
+
+
 class ResNetBackbone(nn.Module):
     """torchvision's ResNet without its classifier; taps layer1, layer2, layer4."""
 
     def __init__(self, name, output_stride):
         super().__init__()
         bottleneck, layers = RESNETS[name]
-        resnet = torchvision.models.resnet
-        block = resnet.Bottleneck if bottleneck else (
-            resnet.BasicBlock if output_stride == 32 else DilatedBasicBlock)
-        net = resnet.ResNet(block, layers, replace_stride_with_dilation=DILATE[output_stride])
+        dilate = DILATE[output_stride]
+        if torchvision is not None:
+            resnet = torchvision.models.resnet
+            block = resnet.Bottleneck if bottleneck else (
+                resnet.BasicBlock if output_stride == 32 else DilatedBasicBlock)
+            net = resnet.ResNet(block, layers, replace_stride_with_dilation=dilate)
+        else:
+            block = PlainBottleneck if bottleneck else DilatedBasicBlock
+            net = PlainResNet(block, layers, dilate)
         for child in ("conv1", "bn1", "relu", "maxpool", "layer1", "layer2", "layer3", "layer4"):
             self.add_module(child, getattr(net, child))
         expansion = 4 if bottleneck else 1
@@ -637,7 +715,10 @@ def forward_losses(net, batch, config, iteration, device, amp):
     return out, terms, total
 
 
-def make_optimizer(net, train):
+def make_optimizer(net, train, foreach=None):
+    """SGD or AdamW over the two groups. foreach None is torch's own choice (its multi-tensor
+    kernels on CUDA, one parameter at a time on the CPU); False is what LibTorch's C++
+    optimisers do everywhere."""
     lr = float(train["lr"])
     head_lr = lr * float(train["head_lr_scale"])
     decay = float(train["weight_decay"])
@@ -645,8 +726,8 @@ def make_optimizer(net, train):
               {"params": net.head_parameters(), "lr": head_lr}]
     if train["optimizer"] == "sgd":
         return torch.optim.SGD(groups, lr=lr, momentum=float(train["momentum"]),
-                               weight_decay=decay)
-    return torch.optim.AdamW(groups, lr=lr, weight_decay=decay)
+                               weight_decay=decay, foreach=foreach)
+    return torch.optim.AdamW(groups, lr=lr, weight_decay=decay, foreach=foreach)
 
 
 def learning_rate_factor(step, train):
@@ -678,7 +759,51 @@ def build_network(config, classes, device, channels_last=False):
 
 
 # --------------------------------------------------------------------------------------------
-# Checkpoints
+# Configs and checkpoints
+
+
+def parse_scalar(text):
+    text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        return text[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+    if text in ("true", "false"):
+        return text == "true"
+    if text in ("", "~", "null"):
+        return None
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def parse_config_yaml(text):
+    """The effective config as `wsss config` prints it (two-space nested maps, scalars, flow
+    lists): PyYAML's reading where it is installed, else this small reader of that format."""
+    if yaml is not None:
+        return yaml.safe_load(text)
+    root = {}
+    stack = [(-1, root)]
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        indent = len(line) - len(line.lstrip(" "))
+        key, _, value = line.strip().partition(":")
+        while stack[-1][0] >= indent:
+            stack.pop()
+        parent = stack[-1][1]
+        value = value.strip()
+        if not value:
+            parent[key] = {}
+            stack.append((indent, parent[key]))
+        elif value.startswith("[") and value.endswith("]"):
+            inner = value[1:-1].strip()
+            parent[key] = [parse_scalar(item) for item in inner.split(",")] if inner else []
+        else:
+            parent[key] = parse_scalar(value)
+    return root
+
 
 
 def read_checkpoint(path):
@@ -722,7 +847,7 @@ def run_check(args):
 def check_folder(folder, args):
     """The step of one folder's checkpoint and batch against the C++ results; 1 if it differs."""
     state, config_text, iteration = read_checkpoint(os.path.join(folder, "checkpoint.pt"))
-    config = yaml.safe_load(config_text)
+    config = parse_config_yaml(config_text)
     check_supported(config)
     batch = load_tensors(os.path.join(folder, "batch.pt"))
     cpp = load_tensors(os.path.join(folder, "cpp.pt"))
@@ -812,12 +937,12 @@ def class_count(config, override):
 def effective_config(args):
     if args.config_yaml:
         with open(args.config_yaml) as text:
-            return yaml.safe_load(text)
+            return parse_config_yaml(text.read())
     if not (args.wsss and args.config):
         raise SystemExit("bench needs --config-yaml FILE, or --wsss BIN and --config FILE")
     printed = subprocess.run([args.wsss, "config", "--config", args.config] + args.overrides,
                              check=True, capture_output=True, text=True).stdout
-    return yaml.safe_load(printed)
+    return parse_config_yaml(printed)
 
 
 def run_bench(args):
@@ -826,9 +951,10 @@ def run_bench(args):
     device = torch.device(args.device)
     if args.threads > 0:
         torch.set_num_threads(args.threads)
-    # wsss bench's algorithm choice: cuDNN autotuning unless train.deterministic.
+    # wsss bench's algorithm choice (useDeterministicAlgorithms of train/run_device.cpp):
+    # cuDNN's benchmark mode off, deterministic algorithms with train.deterministic.
     deterministic = bool(config["train"].get("deterministic", False))
-    torch.backends.cudnn.benchmark = not deterministic
+    torch.backends.cudnn.benchmark = False
     if deterministic:
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
         torch.use_deterministic_algorithms(True)
@@ -842,7 +968,8 @@ def run_bench(args):
 
     torch.manual_seed(seed)
     net = build_network(config, classes, device, channels_last)
-    optimizer = make_optimizer(net, config["train"])
+    foreach = {"auto": None, "on": True, "off": False}[args.foreach]
+    optimizer = make_optimizer(net, config["train"], foreach)
     generator = torch.Generator().manual_seed(seed)
     image = torch.randn(batch_size, 3, crop, crop, generator=generator)
     labels = torch.zeros(batch_size, classes)
@@ -884,16 +1011,19 @@ def run_bench(args):
         "threads": torch.get_num_threads(),
         "amp": amp,
         "channels_last": channels_last,
+        "foreach": args.foreach,
         "backbone": config["model"]["backbone"],
         "batch": batch_size,
         "crop": crop,
         "classes": classes,
         "steps": args.batches,
         "torch": torch.__version__,
+        "torchvision": torchvision.__version__ if torchvision is not None else None,
     }
     peak = f", peak {result['peak_mib']:.0f} MiB" if result["peak_mib"] is not None else ""
     print(f"python eager step of {result['backbone']} on {device} ({result['threads']} threads"
-          f"{', bf16 autocast' if amp else ''}{', channels_last' if channels_last else ''}): "
+          f"{', bf16 autocast' if amp else ''}{', channels_last' if channels_last else ''}"
+          f"{', foreach ' + args.foreach if args.foreach != 'auto' else ''}): "
           f"batch {batch_size}, crop {crop}, {args.batches} steps: "
           f"{result['images_per_s']:.1f} images/s{peak}")
     print(json.dumps(result))
@@ -922,6 +1052,10 @@ def main():
     bench.add_argument("--amp", action="store_true", help="bf16 autocast (CUDA)")
     bench.add_argument("--channels-last", action="store_true", help="channels_last (CUDA)")
     bench.add_argument("--classes", type=int, default=0, help="foreground classes (0: from config)")
+    bench.add_argument("--foreach", choices=["auto", "on", "off"], default="auto",
+                       help="the optimiser's multi-tensor kernels: torch's choice (auto: on for "
+                            "CUDA, off on the CPU), or forced; off updates one parameter at a "
+                            "time, as LibTorch's C++ optimisers do")
     bench.add_argument("overrides", nargs="*", help="config overrides for --wsss (key=value)")
     args = parser.parse_args()
     sys.exit(run_check(args) if args.mode == "check" else run_bench(args))
