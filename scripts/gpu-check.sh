@@ -199,11 +199,11 @@ part bench-train 150 "$RUN" wsss bench --config configs/voc/baseline.yaml --what
 if [ -x "$BUNDLE/benchmarks/step_vs_python.sh" ]; then
   for config in configs/toy/baseline.yaml configs/voc/baseline.yaml configs/toy/selfguided.yaml; do
     name=$(basename "$(dirname "$config")")-$(basename "$config" .yaml)
-    extra=()
+    extra=(device="$DEVICE" data.root=datasets/toy)
     [[ $config == configs/voc/* ]] && extra=("${VOC_RANDOM[@]}" $BENCH_SIZE)
     part "reference-$name" 150 "$RUN" "$BUNDLE/benchmarks/step_vs_python.sh" \
       --wsss "$BUNDLE/bin/wsss" --python "$WSSS_PYTHON" --batches $REF_BATCHES \
-      "$config" device="$DEVICE" data.root=datasets/toy "${extra[@]}"
+      "$config" "${extra[@]}"
   done
 else
   record reference skipped 0 "benchmarks/step_vs_python.sh is not in the bundle"

@@ -109,6 +109,15 @@ TEST_CASE("train writes its run folder and eval scores the checkpoint", "[train]
     CHECK(metrics.find("\"per_class\": {") != std::string::npos);
     CHECK(metrics.find("\"flip\": true") != std::string::npos);
     CHECK(metrics.find("\"iteration\": 6") != std::string::npos);
+    // The throughput: 4 val images over the seconds the scoring took.
+    const auto number = [&](const std::string& key) {
+      const size_t at = metrics.find("\"" + key + "\": ");
+      REQUIRE(at != std::string::npos);
+      return std::stod(metrics.substr(at + key.size() + 4));
+    };
+    CHECK(number("seconds") > 0);
+    CHECK(number("images_per_second") == Approx(4.0 / number("seconds")).epsilon(1e-3));
+    CHECK(scored.output.find("scored 4 images in") != std::string::npos);
     int pngs = 0;
     for (const auto& entry : fs::directory_iterator(dir / "png"))
       pngs += entry.path().extension() == ".png";
