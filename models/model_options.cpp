@@ -30,7 +30,7 @@ void ModelOptions::describe(OptionTable& table) {
         return outputStride == 8 || outputStride == 16 ? std::string()
                                                        : std::string("must be 8 or 16");
       });
-  table.choice("batch_norm", batchNorm, {"frozen", "trainable"},
+  table.choice("batch_norm", batchNorm,
                "ResNet BatchNorm: frozen keeps the running statistics and affine parameters "
                "fixed (eval mode even while training); ignored by the scratch net");
   table

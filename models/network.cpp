@@ -44,7 +44,7 @@ WsssNetworkImpl::WsssNetworkImpl(const ModelOptions& options, int64_t numClasses
 }
 
 bool WsssNetworkImpl::freezesBatchNorm() const {
-  return options_.batchNorm == "frozen" && backbone_->usesBatchNorm();
+  return options_.batchNorm == BatchNormMode::Frozen && backbone_->usesBatchNorm();
 }
 
 NetworkOutputs WsssNetworkImpl::forward(const torch::Tensor& image, bool withSegmentation) {

@@ -9,7 +9,7 @@
 namespace wsss {
 
 void SupportOptions::describe(OptionTable& table) {
-  table.choice("mode", mode, {"ema", "shared", "off"},
+  table.choice("mode", mode,
                "SupportNet: a momentum copy of MainNet (ema), MainNet itself under no-grad "
                "(shared), or none (off)");
   table.field("momentum", momentum, "m of the EMA update θ_sup ← m·θ_sup + (1−m)·θ_main")
@@ -40,7 +40,7 @@ torch::Tensor scaleImage(const torch::Tensor& image, double scale) {
 SupportNet::SupportNet(WsssNetwork main, const SupportOptions& options)
     : main_(std::move(main)), options_(options) {
   WSSS_CHECK(options_.enabled(), "SupportNet built with support.mode: off");
-  if (options_.mode != "ema") return;
+  if (options_.mode != SupportMode::Ema) return;
   ModelOptions model = main_->options();
   model.pretrained.clear();  // every weight is copied from MainNet below
   copy_ = WsssNetwork(model, main_->numClasses());

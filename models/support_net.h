@@ -10,18 +10,26 @@
 #include <string>
 #include <vector>
 
+#include "core/config/choice.h"
 #include "models/network.h"
 
 namespace wsss {
 
 class OptionTable;
 
+enum class SupportMode { Ema, Shared, Off };
+inline const ChoiceNames<SupportMode>& choiceNames(SupportMode) {
+  static const ChoiceNames<SupportMode> names = {
+      {SupportMode::Ema, "ema"}, {SupportMode::Shared, "shared"}, {SupportMode::Off, "off"}};
+  return names;
+}
+
 struct SupportOptions {
-  std::string mode = "off";                           // ema | shared | off
+  SupportMode mode = SupportMode::Off;
   double momentum = 0.996;                            // m of the EMA update
   std::vector<double> scales = {0.5, 1.0, 1.5, 2.0};  // image scales of the support CAMs
   void describe(OptionTable& table);
-  bool enabled() const { return mode != "off"; }
+  bool enabled() const { return mode != SupportMode::Off; }
 };
 
 struct SupportOutputs {

@@ -145,7 +145,7 @@ bool anyGradient(const std::vector<torch::Tensor>& parameters) {
 
 ExperimentConfig tinyCpuExperiment() {
   ExperimentConfig config;
-  config.device = "cpu";
+  config.device = wsss::DeviceChoice::Cpu;
   config.model.backbone = "scratch";
   config.model.scratchWidth = 8;
   config.model.embedDim = 16;
@@ -169,6 +169,13 @@ std::vector<std::string> termNames(const LossTerms& losses) {
   std::vector<std::string> names;
   for (const auto& term : losses.terms) names.push_back(term.first);
   return names;
+}
+
+torch::Tensor computeLossTerm(const std::string& name, StepContext& step) {
+  for (const LossTerm& term : standardLossTerms()) {
+    if (term.name == name) return term.compute(step);
+  }
+  throw std::runtime_error("no loss term named " + name);
 }
 
 std::string instantToyConfig(const TempDir& dir, int64_t iterations) {

@@ -9,7 +9,8 @@
 
 #include "data/batch.h"
 #include "train/experiment_config.h"
-#include "train/training_step.h"
+#include "train/step/step_context.h"
+#include "train/step/training_step.h"
 
 namespace wsss::test {
 
@@ -87,6 +88,9 @@ Batch paddedRandomBatch(int64_t images, int64_t classes);
 
 // The names of a step's loss terms, in order.
 std::vector<std::string> termNames(const LossTerms& losses);
+
+// The standard loss term `name` (e.g. "rcm") computed on `step`, as the training step would.
+torch::Tensor computeLossTerm(const std::string& name, StepContext& step);
 
 // A devkit of 16 training and 4 validation images (and 2 test images without masks) under
 // <dir>/toy, and <dir>/instant.yaml: the toy baseline on it with a tiny CPU network, a

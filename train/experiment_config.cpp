@@ -6,15 +6,13 @@
 #include "core/atomic_file.h"
 #include "core/config/config_loader.h"
 #include "core/config/option_table.h"
-#include "train/training_step.h"
 
 namespace wsss {
 
 void ExperimentConfig::describe(OptionTable& table) {
   table.field("seed", seed, "seed of the sampler, augmentation and initialisation").atLeast(0);
-  table.choice("device", device, {"auto", "cpu", "cuda"},
-               "where to run: cuda when available (auto), or forced");
-  table.choice("supervision", supervision, {"image_labels", "full", "pseudo_dir"},
+  table.choice("device", device, "where to run: cuda when available (auto), or forced");
+  table.choice("supervision", supervision,
                "train from image-level labels (pseudo-labels made on the fly), from the "
                "ground-truth masks (the fully supervised upper bound), or from a folder of "
                "pseudo-label PNGs (pseudo.dir, e.g. written by wsss pseudo)");
@@ -69,7 +67,7 @@ void ExperimentConfig::describe(OptionTable& table) {
   // with aamr on, aamr.weight is that loss's weight.
   table.declared("seg.warmup_iters")
       .rule(startsInRun(
-          [this] { return !trainsOnMasks(*this) && (aamr.enabled ? aamr.weight : seg.weight) > 0; },
+          [this] { return !trainsOnMasks() && (aamr.enabled ? aamr.weight : seg.weight) > 0; },
           [this] { return seg.warmupFor(train.iterations); }, "seg",
           "seg.weight: 0 (aamr.weight: 0 with aamr on)"));
   table.declared("rcm.warmup_iters")
@@ -81,9 +79,10 @@ void ExperimentConfig::describe(OptionTable& table) {
                         [this] { return mam.warmupFor(train.iterations); }, "mam",
                         "mam.enabled: false"));
   table.declared("pseudo.source")
-      .rule(needsSupport([this] { return pseudo.source == "support"; }, "pseudo.source support"));
+      .rule(needsSupport([this] { return pseudo.source == PseudoSource::Support; },
+                         "pseudo.source support"));
   table.declared("pseudo.dir").rule([this] {
-    return supervision != "pseudo_dir" || !pseudo.dir.empty()
+    return supervision != Supervision::PseudoDir || !pseudo.dir.empty()
                ? std::string()
                : "supervision pseudo_dir needs pseudo.dir: the folder of pseudo-label PNGs "
                  "(<id>.png, e.g. written by wsss pseudo --work-dir DIR into DIR/labels)";
@@ -95,11 +94,11 @@ void ExperimentConfig::describe(OptionTable& table) {
           "aamr needs saliency maps: set data.saliency: true (SALImages/<id>.png under "
           "data.root)");
     }
-    return supervision == "image_labels"
+    return supervision == Supervision::ImageLabels
                ? std::string()
                : "aamr builds its target from the CAM, so it needs supervision image_labels, "
                  "not " +
-                     supervision;
+                     choiceName(supervision);
   });
 }
 

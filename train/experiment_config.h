@@ -1,6 +1,7 @@
 #pragma once
 // The root of every experiment file: each component's typed options under its own section.
 #include <cstdint>
+#include <set>
 #include <string>
 
 #include "data/data_options.h"
@@ -15,18 +16,29 @@
 #include "models/refine/class_conditional_inference.h"
 #include "models/refine/image_refinement.h"
 #include "models/support_net.h"
-#include "train/eval_options.h"
-#include "train/pseudo_labels.h"
-#include "train/training_options.h"
+#include "train/evaluation/eval_options.h"
+#include "train/loop/training_options.h"
+#include "train/pseudo/pseudo_labels.h"
+#include "train/run_device.h"
 
 namespace wsss {
 
 class OptionTable;
 
+// What trains the segmentation head: pseudo-labels made on the fly from the image labels, the
+// ground-truth masks (the fully supervised upper bound), or a folder of pseudo-label PNGs.
+enum class Supervision { ImageLabels, Full, PseudoDir };
+inline const ChoiceNames<Supervision>& choiceNames(Supervision) {
+  static const ChoiceNames<Supervision> names = {{Supervision::ImageLabels, "image_labels"},
+                                                 {Supervision::Full, "full"},
+                                                 {Supervision::PseudoDir, "pseudo_dir"}};
+  return names;
+}
+
 struct ExperimentConfig {
   int64_t seed = 0;
-  std::string device = "auto";               // auto | cpu | cuda
-  std::string supervision = "image_labels";  // image_labels | full | pseudo_dir
+  DeviceChoice device = DeviceChoice::Auto;
+  Supervision supervision = Supervision::ImageLabels;
   ModelOptions model;
   DataOptions data;
   TrainOptions train;
@@ -42,7 +54,17 @@ struct ExperimentConfig {
   AamrOptions aamr;
   CciOptions cci;
   EvalOptions eval;
+  // Not a config key: loss terms switched off by name, whatever their sections say (the
+  // benchmark's rows take out a term that has no switch of its own this way).
+  std::set<std::string> switchedOffTerms;
+
   void describe(OptionTable& table);
+
+  // Whether the segmentation head trains on the loader's masks (supervision full: the ground
+  // truth; pseudo_dir: the PNGs of pseudo.dir) rather than on pseudo-labels made in the step.
+  bool trainsOnMasks() const {
+    return supervision == Supervision::Full || supervision == Supervision::PseudoDir;
+  }
 };
 
 // The effective config as YAML text (what config.yaml and every checkpoint hold).

@@ -10,16 +10,15 @@
 
 namespace wsss {
 
-torch::Device resolveDevice(const std::string& choice) {
-  if (choice == "cpu") return torch::kCPU;
+torch::Device resolveDevice(DeviceChoice choice) {
+  if (choice == DeviceChoice::Cpu) return torch::kCPU;
   const bool gpu = torch::cuda::is_available();
-  if (choice == "cuda") {
+  if (choice == DeviceChoice::Cuda) {
     WSSS_CHECK(gpu,
                "device: cuda was asked for but no CUDA GPU is visible; set device: cpu "
                "(or auto) or run on a machine with a GPU");
     return torch::Device(torch::kCUDA, 0);
   }
-  WSSS_CHECK(choice == "auto", "device: '", choice, "' is not one of auto, cpu, cuda");
   return gpu ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
 }
 

@@ -4,10 +4,19 @@
 
 #include <string>
 
+#include "core/config/choice.h"
+
 namespace wsss {
 
+enum class DeviceChoice { Auto, Cpu, Cuda };
+inline const ChoiceNames<DeviceChoice>& choiceNames(DeviceChoice) {
+  static const ChoiceNames<DeviceChoice> names = {
+      {DeviceChoice::Auto, "auto"}, {DeviceChoice::Cpu, "cpu"}, {DeviceChoice::Cuda, "cuda"}};
+  return names;
+}
+
 // auto: CUDA when a GPU is visible, else the CPU. cuda without a GPU is an error that says so.
-torch::Device resolveDevice(const std::string& choice);
+torch::Device resolveDevice(DeviceChoice choice);
 
 // train.deterministic: deterministic algorithms everywhere (an op without one throws, naming
 // itself), deterministic cuDNN, and the cuBLAS workspace setting that deterministic cuBLAS

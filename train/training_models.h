@@ -10,7 +10,7 @@
 #include "losses/prototype_memory.h"
 #include "models/network.h"
 #include "models/support_net.h"
-#include "train/checkpoint.h"
+#include "train/checkpoints/checkpoint.h"
 
 namespace wsss {
 

@@ -10,6 +10,11 @@ struct OptionFieldAccess {
   static T& target(const OptionField& field) {
     return *static_cast<T*>(field.target_);
   }
+  // Sets a choice field from a word (membership is checked by validate()).
+  static void setWord(const OptionField& field, const std::string& word) {
+    field.rejectedWord_ = field.writeWord_(word) ? std::string() : word;
+  }
+  static std::string word(const OptionField& field) { return field.readWord_(); }
 };
 
 }  // namespace wsss

@@ -138,8 +138,10 @@ std::string OptionField::validate() const {
       }
       break;
     case Kind::Choice: {
-      const auto& value = OptionFieldAccess::target<std::string>(*this);
-      if (std::find(choices_.begin(), choices_.end(), value) == choices_.end()) {
+      const std::string value =
+          rejectedWord_.empty() ? OptionFieldAccess::word(*this) : rejectedWord_;
+      if (!rejectedWord_.empty() ||
+          std::find(choices_.begin(), choices_.end(), value) == choices_.end()) {
         std::string allowed;
         for (const auto& name : choices_) allowed += (allowed.empty() ? "" : ", ") + name;
         problems.push_back("expected one of " + allowed + ", got '" + value + "'");
@@ -228,8 +230,9 @@ std::string OptionField::valueText() const {
     case Kind::Float:
       return yamlNumber(OptionFieldAccess::target<double>(*this));
     case Kind::String:
-    case Kind::Choice:
       return yamlString(OptionFieldAccess::target<std::string>(*this));
+    case Kind::Choice:
+      return yamlString(OptionFieldAccess::word(*this));
     case Kind::IntList:
       return flowList(OptionFieldAccess::target<std::vector<int64_t>>(*this), &intText);
     case Kind::FloatList:
@@ -274,9 +277,22 @@ OptionField& OptionTable::field(const std::string& key, std::vector<std::string>
 
 OptionField& OptionTable::choice(const std::string& key, std::string& value,
                                  std::vector<std::string> allowed, const std::string& help) {
+  return wordChoice(
+      key, std::move(allowed), help, [&value] { return value; },
+      [&value](const std::string& word) {
+        value = word;
+        return true;
+      });
+}
+
+OptionField& OptionTable::wordChoice(const std::string& key, std::vector<std::string> allowed,
+                                     const std::string& help, std::function<std::string()> read,
+                                     std::function<bool(const std::string&)> write) {
   WSSS_CHECK(!allowed.empty(), "option ", join(key), ": a choice needs at least one name");
-  OptionField& added = add(key, Kind::Choice, help, &value);
+  OptionField& added = add(key, Kind::Choice, help, nullptr);
   added.choices_ = std::move(allowed);
+  added.readWord_ = std::move(read);
+  added.writeWord_ = std::move(write);
   return added;
 }
 

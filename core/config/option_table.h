@@ -21,7 +21,10 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
+
+#include "core/config/choice.h"
 
 namespace wsss {
 
@@ -71,6 +74,12 @@ class OptionField {
   std::string help_;
   void* target_;
   std::vector<std::string> choices_;
+  // Choice fields read and write their value as a word: a string member, or an enum through
+  // its choiceNames. A word the enum has no value for is kept until validation reports it (a
+  // later file or override may still correct it).
+  std::function<std::string()> readWord_;
+  std::function<bool(const std::string&)> writeWord_;
+  mutable std::string rejectedWord_;
   std::optional<double> lowest_;
   std::optional<double> highest_;
   bool positive_ = false;
@@ -93,6 +102,17 @@ class OptionTable {
   // A string restricted to a fixed set of names; a wrong name lists the allowed ones.
   OptionField& choice(const std::string& key, std::string& value, std::vector<std::string> allowed,
                       const std::string& help);
+  // An enum choice: the words are those of its choiceNames.
+  template <class Enum, class = std::enable_if_t<std::is_enum_v<Enum>>>
+  OptionField& choice(const std::string& key, Enum& value, const std::string& help) {
+    return wordChoice(
+        key, choiceWords<Enum>(), help, [&value] { return choiceName(value); },
+        [&value](const std::string& word) {
+          const std::optional<Enum> parsed = parseChoice<Enum>(word);
+          if (parsed) value = *parsed;
+          return parsed.has_value();
+        });
+  }
 
   // Nests another options struct (anything with describe(OptionTable&)) under `key`.
   template <class Options>
@@ -119,6 +139,9 @@ class OptionTable {
   void endSection();
   OptionField& add(const std::string& key, OptionField::Kind kind, const std::string& help,
                    void* target);
+  OptionField& wordChoice(const std::string& key, std::vector<std::string> allowed,
+                          const std::string& help, std::function<std::string()> read,
+                          std::function<bool(const std::string&)> write);
 
   std::vector<std::string> prefix_;
   std::vector<std::unique_ptr<OptionField>> fields_;

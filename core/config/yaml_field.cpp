@@ -105,8 +105,12 @@ std::string readYamlField(const OptionField& field, const YAML::Node& value) {
     case Kind::Choice: {
       // Membership is checked with the other constraints once every source is applied, so
       // a later file or override may still correct an earlier wrong name.
-      std::string problem = readInto<std::string>(field, value);
-      if (problem.empty()) return "";
+      std::string problem;
+      const std::optional<std::string> word = readScalar<std::string>(field.kind(), value, problem);
+      if (word) {
+        OptionFieldAccess::setWord(field, *word);
+        return "";
+      }
       std::string allowed;
       for (const auto& name : field.choices()) allowed += (allowed.empty() ? "" : ", ") + name;
       return "expected one of " + allowed + ", got " + describeYamlValue(value);

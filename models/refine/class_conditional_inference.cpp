@@ -12,7 +12,7 @@
 namespace wsss {
 
 void CciOptions::describe(OptionTable& table) {
-  table.choice("mode", mode, {"class", "agnostic", "off"},
+  table.choice("mode", mode,
                "class: one erase mask and re-inference per present class; agnostic: one erase "
                "mask for all classes (the released code); off: the multi-scale CAM alone");
   table.field("split", split, "split the image into four crops around the objects' centre");
@@ -153,8 +153,6 @@ torch::Tensor classConditionalMaps(const ClassMapFunction& classMaps, const torc
   WSSS_CHECK(image.dim() == 3 && image.size(0) == 3 && labels.dim() == 1,
              "class-conditional inference: image ", image.sizes(), " and labels ", labels.sizes(),
              " must be 3 x H x W and C");
-  WSSS_CHECK(options.mode == "class" || options.mode == "agnostic" || options.mode == "off",
-             "cci.mode '", options.mode, "' is not one of class, agnostic, off");
   torch::NoGradGuard noGrad;
   const int64_t height = image.size(1);
   const int64_t width = image.size(2);
@@ -166,7 +164,7 @@ torch::Tensor classConditionalMaps(const ClassMapFunction& classMaps, const torc
     return multiScaleClassMaps(classMaps, images, unitLabels, valid, options.scales, options.flip);
   };
   const torch::Tensor imageMaps = whole(image.unsqueeze(0), torch::Tensor(), imageLabels)[0];
-  if (options.mode == "off") return imageMaps;
+  if (options.mode == CciMode::Off) return imageMaps;
 
   std::vector<std::array<int64_t, 4>> boxes{{0, 0, height, width}};
   if (options.split) {
@@ -181,7 +179,7 @@ torch::Tensor classConditionalMaps(const ClassMapFunction& classMaps, const torc
   // The units that erase and ask again: every crop once (agnostic), or every crop with every
   // present class (class), each reading and growing only its own classes' maps.
   torch::Tensor unitCrop, unitClasses;  // U crop indices; U x C selection of classes
-  if (options.mode == "agnostic") {
+  if (options.mode == CciMode::Agnostic) {
     unitCrop = torch::arange(cropCount, torch::TensorOptions().dtype(torch::kLong));
     unitClasses = cropLabels;
   } else {

@@ -15,13 +15,24 @@
 #include <string>
 #include <vector>
 
+#include "core/config/choice.h"
+
 namespace wsss {
 
 class OptionTable;
 
+// class: every present class asked alone; agnostic: all present classes at once; off: the
+// multi-scale CAM F(x) alone.
+enum class CciMode { Class, Agnostic, Off };
+inline const ChoiceNames<CciMode>& choiceNames(CciMode) {
+  static const ChoiceNames<CciMode> names = {
+      {CciMode::Class, "class"}, {CciMode::Agnostic, "agnostic"}, {CciMode::Off, "off"}};
+  return names;
+}
+
 struct CciOptions {
-  std::string mode = "class";  // class | agnostic | off (the multi-scale CAM F(x) alone)
-  bool split = true;           // the four crops around the objects' centre
+  CciMode mode = CciMode::Class;
+  bool split = true;                        // the four crops around the objects' centre
   std::vector<int64_t> buffers = {10, 20};  // crop overlap in pixels for one and two classes
   int64_t rounds = 5;                       // erase-and-ask-again rounds after the first pass
   double eraseThreshold = 0.7;              // a pixel is erased once its map reaches this

@@ -32,7 +32,7 @@ double meanOver(const torch::Tensor& map, int64_t row, int64_t col) {
 
 wsss::CciOptions singleScale(const std::string& mode, bool split) {
   wsss::CciOptions options;
-  options.mode = mode;
+  options.mode = *wsss::parseChoice<wsss::CciMode>(mode);
   options.split = split;
   options.scales = {1.0};
   options.flip = false;

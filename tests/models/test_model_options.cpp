@@ -16,7 +16,7 @@ TEST_CASE("model options load from YAML with torchvision-style keys", "[models][
       "test");
   CHECK(options.backbone == "resnet18");
   CHECK(options.outputStride == 8);
-  CHECK(options.batchNorm == "trainable");
+  CHECK(wsss::choiceName(options.batchNorm) == "trainable");
   CHECK(options.embedDim == 64);
   CHECK(options.segChannels == 128);
   CHECK(options.effectiveAsppRates() == std::vector<int64_t>{6, 12});

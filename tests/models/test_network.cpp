@@ -15,7 +15,7 @@ ModelOptions resnetOptions(int64_t outputStride, const std::string& batchNorm = 
   ModelOptions options;
   options.backbone = "resnet18";
   options.outputStride = outputStride;
-  options.batchNorm = batchNorm;
+  options.batchNorm = *wsss::parseChoice<wsss::BatchNormMode>(batchNorm);
   options.embedDim = 32;
   options.segChannels = 32;
   return options;
@@ -101,7 +101,8 @@ TEST_CASE("head and backbone parameter groups partition the trainable parameters
           "[models][network]") {
   for (const auto& options :
        {resnetOptions(16, "frozen"), resnetOptions(16, "trainable"), scratchOptions()}) {
-    DYNAMIC_SECTION(options.backbone << " with " << options.batchNorm << " BatchNorm") {
+    DYNAMIC_SECTION(options.backbone << " with " << wsss::choiceName(options.batchNorm)
+                                     << " BatchNorm") {
       WsssNetwork net(options, 4);
       const auto backbone = identities(net->backboneParameters());
       const auto heads = identities(net->headParameters());

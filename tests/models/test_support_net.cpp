@@ -20,7 +20,7 @@ wsss::ModelOptions scratchOptions() {
 
 wsss::SupportOptions emaOptions(double momentum) {
   wsss::SupportOptions options;
-  options.mode = "ema";
+  options.mode = wsss::SupportMode::Ema;
   options.momentum = momentum;
   return options;
 }
@@ -124,7 +124,7 @@ TEST_CASE("shared SupportNet is MainNet under no-grad, in eval mode for the pass
   torch::manual_seed(3);
   wsss::WsssNetwork main(scratchOptions(), 3);
   wsss::SupportOptions options;
-  options.mode = "shared";
+  options.mode = wsss::SupportMode::Shared;
   wsss::SupportNet support(main, options);
   CHECK(support.ownWeights() == nullptr);
   main->train();

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Reference IoUs for train/confusion_matrix: torchmetrics on seeded random label maps.
+"""Reference IoUs for train/evaluation/confusion_matrix: torchmetrics on seeded random label maps.
 
 Writes <out>/miou_reference.pt, a dict of tensors (read in C++ with torch::pickle_load):
   batches               number of batches

@@ -10,18 +10,18 @@ a wsss checkpoint's network loads by name:
     - the from-scratch GroupNorm net (models/scratch_net.*);
   the MainNet head (models/cam_head.*) and the DeepLabV3+ head (models/aspp.*,
   models/segmentation_head.*, including the 1x1 shortcut of an ASPP rate past the map).
-The step is forwardLosses of train/training_step.cpp for the baseline: L_cls
+The step is forwardLosses of train/step/training_step.cpp for the baseline: L_cls
 (losses/classification_loss.*), the CAM pseudo-labels with the two thresholds
-(train/pseudo_labels.*, core/class_maps.*), the bg/fg balanced L_seg
+(train/pseudo/pseudo_labels.*, core/class_maps.*), the bg/fg balanced L_seg
 (losses/segmentation_loss.*), the weighted total; then backward and SGD / AdamW over the two
-learning-rate groups (train/optimizer_factory.*) at the trainer's schedule (train/lr_schedule.*).
+learning-rate groups (train/loop/optimizer_factory.*) at the trainer's schedule (train/loop/lr_schedule.*).
 Needs torch; torchvision 0.26 and PyYAML where installed. On a machine with torch alone (a GPU
 node without network) it builds the same ResNet module tree itself (PlainResNet: the same
 names, shapes and initialisation as torchvision's, and the same outputs for the same weights)
 and reads the effective config with a small reader of `wsss config`'s YAML.
 The self-guided parts of configs/toy/selfguided.yaml (pseudo.refine: the image-guided
 refinement of models/refine/image_refinement.*, and affc: L_affc of
-train/selfguided_losses.cpp) are there too; every other method part is refused.
+train/step/terms/affc_term.cpp, cam_target_term.cpp) are there too; every other method part is refused.
 
 Two modes:
 
@@ -687,7 +687,7 @@ def segmentation_active(config, iteration):
 
 
 def forward_losses(net, batch, config, iteration, device, amp):
-    """forwardLosses of train/training_step.cpp: (outputs, [(name, term)], total)."""
+    """forwardLosses of train/step/training_step.cpp: (outputs, [(name, term)], total)."""
     image, labels, crop_box = batch["image"], batch["labels"], batch.get("crop_box")
     autocast = (torch.autocast("cuda", dtype=torch.bfloat16) if amp and device.type == "cuda"
                 else contextlib.nullcontext())

@@ -7,8 +7,8 @@
 #include "core/config/config_loader.h"
 #include "test_helpers.h"
 #include "train/experiment_config.h"
+#include "train/step/training_step.h"
 #include "train/training_models.h"
-#include "train/training_step.h"
 
 namespace {
 
@@ -56,9 +56,9 @@ TEST_CASE("aamr composes with the pseudo-label engine's sources and refinement",
     wsss::ExperimentConfig config = aamrConfig();
     if (variant == "refine") config.pseudo.refine = true;
     if (variant == "support") {
-      config.support.mode = "ema";
+      config.support.mode = wsss::SupportMode::Ema;
       config.support.scales = {0.5, 1.0};
-      config.pseudo.source = "support";
+      config.pseudo.source = wsss::PseudoSource::Support;
     }
     if (variant == "cam target") config.selfguided.camTarget = true;
     wsss::TrainingModels models = wsss::buildTrainingModels(config, 3, torch::kCPU, false);

@@ -3,8 +3,8 @@
 #include <filesystem>
 
 #include "test_helpers.h"
-#include "train/checkpoint.h"
-#include "train/checkpoint_files.h"
+#include "train/checkpoints/checkpoint.h"
+#include "train/checkpoints/checkpoint_files.h"
 
 using wsss::test::TempDir;
 using wsss::test::writeText;

@@ -19,8 +19,7 @@ wsss::ExperimentConfig shipped(const std::string& relative) {
 
 TEST_CASE("every file under configs/ loads", "[configs]") {
   int files = 0;
-  for (const auto& entry :
-       fs::recursive_directory_iterator(wsss::test::sourceDir() / "configs")) {
+  for (const auto& entry : fs::recursive_directory_iterator(wsss::test::sourceDir() / "configs")) {
     if (entry.path().extension() != ".yaml") continue;
     INFO(entry.path().string());
     CHECK_NOTHROW(wsss::readConfig<wsss::ExperimentConfig>(entry.path().string(), {}));
@@ -32,18 +31,18 @@ TEST_CASE("every file under configs/ loads", "[configs]") {
 TEST_CASE("the baselines are the documented recipes", "[configs]") {
   const auto toy = shipped("toy/baseline.yaml");
   CHECK(toy.model.backbone == "scratch");
-  CHECK(toy.supervision == "image_labels");
+  CHECK(wsss::choiceName(toy.supervision) == "image_labels");
   CHECK(toy.train.iterations == 1000);
   const auto full = shipped("toy/full.yaml");
-  CHECK(full.supervision == "full");
+  CHECK(wsss::choiceName(full.supervision) == "full");
   CHECK(full.model.backbone == toy.model.backbone);
   CHECK(full.train.iterations == toy.train.iterations);
   const auto voc = shipped("voc/baseline.yaml");
   CHECK(voc.model.backbone == "resnet50");
   CHECK(voc.model.outputStride == 16);
-  CHECK(voc.model.batchNorm == "frozen");
+  CHECK(wsss::choiceName(voc.model.batchNorm) == "frozen");
   CHECK(voc.model.pretrained == "weights/resnet50.pt");
-  CHECK(voc.train.optimizer == "sgd");
+  CHECK(wsss::choiceName(voc.train.optimizer) == "sgd");
   CHECK(voc.train.headLrScale == 10);
   CHECK(voc.data.augment.cropSize == 448);
 }
@@ -53,10 +52,10 @@ TEST_CASE("the pss configs are their baseline plus SupportNet, RCM and MAM", "[c
     INFO(dataset);
     const auto baseline = shipped(dataset + "/baseline.yaml");
     const auto pss = shipped(dataset + "/pss.yaml");
-    CHECK(pss.support.mode == "ema");
+    CHECK(wsss::choiceName(pss.support.mode) == "ema");
     CHECK(pss.rcm.enabled);
     CHECK(pss.mam.enabled);
-    CHECK(pss.pseudo.source == "support");
+    CHECK(wsss::choiceName(pss.pseudo.source) == "support");
     CHECK(pss.model.backbone == baseline.model.backbone);
     CHECK(pss.train.iterations == baseline.train.iterations);
     CHECK(pss.train.lr == baseline.train.lr);
@@ -121,7 +120,7 @@ TEST_CASE("the aamr configs are their baseline plus saliency and L_aamr", "[conf
     const auto aamr = shipped(dataset + "/aamr.yaml");
     CHECK(aamr.aamr.enabled);
     CHECK(aamr.data.saliency);
-    CHECK(aamr.supervision == "image_labels");
+    CHECK(wsss::choiceName(aamr.supervision) == "image_labels");
     CHECK(aamr.pseudo.source == baseline.pseudo.source);
     CHECK(aamr.pseudo.refine == baseline.pseudo.refine);
     CHECK(aamr.model.backbone == baseline.model.backbone);

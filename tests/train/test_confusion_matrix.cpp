@@ -8,7 +8,7 @@
 
 #include "core/error.h"
 #include "test_helpers.h"
-#include "train/confusion_matrix.h"
+#include "train/evaluation/confusion_matrix.h"
 
 using Catch::Contains;
 using wsss::ConfusionMatrix;

@@ -6,10 +6,10 @@
 // that differ in the last bits, so a pixel may change sides). Where no GPU is visible each test
 // says so and checks nothing.
 #include <ATen/Context.h>
-#include <catch2/catch.hpp>
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -37,9 +37,9 @@
 #include "test_helpers.h"
 #include "train/device_batch.h"
 #include "train/experiment_config.h"
-#include "train/pseudo_label_folder.h"
+#include "train/pseudo/pseudo_label_folder.h"
+#include "train/step/training_step.h"
 #include "train/training_models.h"
-#include "train/training_step.h"
 
 namespace {
 
@@ -80,8 +80,9 @@ torch::Device cuda() {
 
 void checkClose(const torch::Tensor& cpu, const torch::Tensor& onCuda, double tolerance,
                 const std::string& what) {
-  INFO(what << ": largest difference "
-            << (cpu.to(torch::kFloat64) - onCuda.cpu().to(torch::kFloat64)).abs().max().item<double>());
+  INFO(what
+       << ": largest difference "
+       << (cpu.to(torch::kFloat64) - onCuda.cpu().to(torch::kFloat64)).abs().max().item<double>());
   REQUIRE(cpu.sizes() == onCuda.sizes());
   CHECK(torch::allclose(cpu.to(torch::kFloat64), onCuda.cpu().to(torch::kFloat64), tolerance,
                         tolerance));
@@ -166,8 +167,8 @@ TEST_CASE("CUDA agreement: the refinement operators", "[cuda][refine]") {
   checkClose(affinity, gpuAffinity, 1e-4, "featureAffinity");
   const torch::Tensor smallMaps = torch::rand({3, 4, 28, 36});
   checkClose(wsss::propagateByAffinity(smallMaps, affinity, affinityOffsets, 3),
-             wsss::propagateByAffinity(smallMaps.to(cuda()), gpuAffinity, affinityOffsets, 3),
-             1e-4, "propagateByAffinity");
+             wsss::propagateByAffinity(smallMaps.to(cuda()), gpuAffinity, affinityOffsets, 3), 1e-4,
+             "propagateByAffinity");
   checkClose(wsss::resizeMaps(smallMaps, 56, 72), wsss::resizeMaps(smallMaps.to(cuda()), 56, 72),
              1e-5, "resizeMaps");
   checkClose(wsss::resizeByMatrices(smallMaps, 56, 72),
@@ -188,8 +189,8 @@ TEST_CASE("CUDA agreement: class-conditional inference", "[cuda][cci]") {
   };
   const torch::Tensor images = torch::randn({2, 3, 64, 80});
   const torch::Tensor labels = torch::tensor({{1.f, 0.f, 1.f, 0.f}, {0.f, 1.f, 0.f, 0.f}});
-  checkClose(wsss::multiScaleClassMaps(classifierOn(torch::kCPU), images, labels, {}, {1.0, 0.5, 1.5},
-                                       true),
+  checkClose(wsss::multiScaleClassMaps(classifierOn(torch::kCPU), images, labels, {},
+                                       {1.0, 0.5, 1.5}, true),
              wsss::multiScaleClassMaps(classifierOn(cuda()), images.to(cuda()), labels.to(cuda()),
                                        {}, {1.0, 0.5, 1.5}, true),
              1e-4, "multiScaleClassMaps");
@@ -200,7 +201,8 @@ TEST_CASE("CUDA agreement: class-conditional inference", "[cuda][cci]") {
                                                        labels[0].to(cuda()), options);
   // Erasing is a threshold of the maps: a pixel right at it may go either way, so the maps
   // agree everywhere but on a sliver.
-  const double disagreeing = ((cpu - gpu.cpu()).abs() > 1e-3).to(torch::kFloat64).mean().item<double>();
+  const double disagreeing =
+      ((cpu - gpu.cpu()).abs() > 1e-3).to(torch::kFloat64).mean().item<double>();
   INFO("classConditionalMaps: fraction of pixels that differ by more than 1e-3: " << disagreeing);
   CHECK(disagreeing < 0.01);
 }
@@ -217,11 +219,10 @@ TEST_CASE("CUDA agreement: every loss", "[cuda][losses]") {
   torch::Tensor target = torch::randint(0, 5, {3, 24, 32}, torch::kInt64);
   target.masked_fill_(torch::rand({3, 24, 32}).lt(0.2), 255);
   for (const bool balanced : {true, false}) {
-    checkLossAgrees(std::string("L_seg balanced ") + (balanced ? "on" : "off"),
-                    {torch::randn({3, 5, 24, 32}), target}, {true, false},
-                    [balanced](const auto& in) {
-                      return wsss::segmentationLoss(in[0], in[1], balanced);
-                    });
+    checkLossAgrees(
+        std::string("L_seg balanced ") + (balanced ? "on" : "off"),
+        {torch::randn({3, 5, 24, 32}), target}, {true, false},
+        [balanced](const auto& in) { return wsss::segmentationLoss(in[0], in[1], balanced); });
   }
 
   // RCM: region labels and prototypes from SupportNet-like maps, with a memory.
@@ -258,13 +259,12 @@ TEST_CASE("CUDA agreement: every loss", "[cuda][losses]") {
                         wsss::camTargetLogits(masked, in[1]), in[2]);
                   });
 
-  checkLossAgrees("L_aamr",
-                  {torch::randn({3, 5, 24, 32}), scores, torch::rand({3, 1, 24, 32}), labels, valid},
-                  {true, false, false, false, false}, [](const auto& in) {
-                    const wsss::AamrOptions options;
-                    return wsss::aamrLoss(in[0],
-                                          wsss::aamrTarget(in[1], in[2], in[3], in[4], options));
-                  });
+  checkLossAgrees(
+      "L_aamr", {torch::randn({3, 5, 24, 32}), scores, torch::rand({3, 1, 24, 32}), labels, valid},
+      {true, false, false, false, false}, [](const auto& in) {
+        const wsss::AamrOptions options;
+        return wsss::aamrLoss(in[0], wsss::aamrTarget(in[1], in[2], in[3], in[4], options));
+      });
 }
 
 TEST_CASE("CUDA agreement: one training step of each shipped toy config", "[cuda][step]") {
@@ -281,12 +281,12 @@ TEST_CASE("CUDA agreement: one training step of each shipped toy config", "[cuda
     INFO("configs/toy/" << name << ".yaml");
     wsss::ExperimentConfig config = wsss::readConfig<wsss::ExperimentConfig>(
         (wsss::test::sourceDir() / "configs/toy" / (name + ".yaml")).string(),
-        {"data.root=" + toy.out, "data.workers=0", "train.amp=false",
-         "train.channels_last=false", "train.batch_size=4"});
-    const auto dataset = std::make_shared<const wsss::VocDataset>(
-        wsss::trainingDataOptions(config), config.data.trainSplit);
-    wsss::DataLoader loader(dataset, wsss::loaderOptionsFor(config.data, config.train.batchSize,
-                                                            true, 0));
+        {"data.root=" + toy.out, "data.workers=0", "train.amp=false", "train.channels_last=false",
+         "train.batch_size=4"});
+    const auto dataset = std::make_shared<const wsss::VocDataset>(wsss::trainingDataOptions(config),
+                                                                  config.data.trainSplit);
+    wsss::DataLoader loader(dataset,
+                            wsss::loaderOptionsFor(config.data, config.train.batchSize, true, 0));
     const wsss::Batch batch = *loader.next();
     // The last step: every warm-up is over, so every term of the config is on.
     const int64_t iteration = config.train.iterations - 1;

@@ -4,8 +4,8 @@
 #include <catch2/catch.hpp>
 
 #include "core/config/config_loader.h"
-#include "train/eval_options.h"
-#include "train/multi_scale_inference.h"
+#include "train/evaluation/eval_options.h"
+#include "train/evaluation/multi_scale_inference.h"
 
 using Catch::Contains;
 using wsss::multiScaleProbabilities;

@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 #include <limits>
 
-#include "train/evaluation_report.h"
+#include "train/evaluation/evaluation_report.h"
 
 using Catch::Contains;
 

@@ -11,7 +11,7 @@
 #include "data/toy_dataset.h"
 #include "data/voc_dataset.h"
 #include "test_helpers.h"
-#include "train/evaluator.h"
+#include "train/evaluation/evaluator.h"
 
 using Catch::Contains;
 using wsss::test::TempDir;

@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "test_helpers.h"
-#include "train/progress_log.h"
+#include "train/loop/progress_log.h"
 
 using wsss::test::readText;
 using wsss::test::TempDir;

@@ -2,9 +2,9 @@
 #include <catch2/catch.hpp>
 
 #include "core/class_maps.h"
-#include "train/lr_schedule.h"
-#include "train/pseudo_labels.h"
-#include "train/training_options.h"
+#include "train/loop/lr_schedule.h"
+#include "train/loop/training_options.h"
+#include "train/pseudo/pseudo_labels.h"
 
 TEST_CASE("class maps are relu'd, masked by the labels and divided by their peak", "[pseudo]") {
   const torch::Tensor maps =
@@ -45,7 +45,7 @@ TEST_CASE("pseudo.source support thresholds SupportNet's maps, and needs them", 
       torch::tensor({0.f, 0.f, 0.f, 0.f, 0.9f, 0.1f, 0.9f, 0.1f}).view({1, 2, 2, 2});
   const torch::Tensor labels = torch::ones({1, 2});
   wsss::PseudoLabelOptions options;
-  options.source = "support";
+  options.source = wsss::PseudoSource::Support;
   const wsss::PseudoTargets targets =
       wsss::makePseudoTargets({cam, support, labels, {}, 2, 2, {}}, options);
   CHECK(torch::equal(targets.segLabel, torch::tensor({2, 0, 2, 0}, torch::kLong).view({1, 2, 2})));
@@ -80,10 +80,10 @@ TEST_CASE("pseudo.refine pulls a CAM that leaks across a colour edge back to its
   wsss::PseudoLabelInputs fromSupport = inputs;
   fromSupport.cam = torch::zeros_like(cam);
   fromSupport.supportScores = cam / 5;
-  options.source = "support";
+  options.source = wsss::PseudoSource::Support;
   const wsss::PseudoTargets supportTargets = wsss::makePseudoTargets(fromSupport, options);
   CHECK(torch::equal(supportTargets.segLabel, refined.segLabel));
-  options.source = "cam";
+  options.source = wsss::PseudoSource::Cam;
   inputs.image = torch::Tensor();
   CHECK_THROWS_WITH(wsss::makePseudoTargets(inputs, options), Catch::Contains("pseudo.refine"));
 }

@@ -2,16 +2,16 @@
 // autotuning off, and the cuBLAS workspace setting deterministic cuBLAS needs; and that `train`
 // applies them.
 #include <ATen/Context.h>
-#include <catch2/catch.hpp>
 
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <string>
 
 #include "core/config/config_loader.h"
 #include "test_helpers.h"
 #include "train/experiment_config.h"
+#include "train/loop/trainer.h"
 #include "train/run_device.h"
-#include "train/trainer.h"
 
 TEST_CASE("useDeterministicAlgorithms sets what a repeatable CUDA run needs", "[deterministic]") {
   const char* before = std::getenv("CUBLAS_WORKSPACE_CONFIG");
@@ -51,7 +51,9 @@ TEST_CASE("train applies train.deterministic before its first step", "[determini
     wsss::useDeterministicAlgorithms(!deterministic);
     const auto config = wsss::readConfig<wsss::ExperimentConfig>(
         configPath, {std::string("train.deterministic=") + (deterministic ? "true" : "false")});
-    wsss::TrainingRequest request{config, (dir / (deterministic ? "on" : "off")).string(), ""};
+    wsss::TrainingRequest request;
+    request.config = config;
+    request.workDir = (dir / (deterministic ? "on" : "off")).string();
     REQUIRE(wsss::runTraining(request) == 0);
     CHECK(at::globalContext().deterministicAlgorithms() == deterministic);
     CHECK(at::globalContext().deterministicCuDNN() == deterministic);

@@ -5,10 +5,10 @@
 // 1e-4, a gradient by more than 1e-4 of its largest magnitude, or a parameter after the step by
 // more than 1e-6 (absolute). On one thread both sides run the same kernels in the same order
 // and agree bit for bit; the tolerances leave room for another summation order elsewhere.
-#include <catch2/catch.hpp>
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fstream>
 #include <optional>
@@ -17,13 +17,13 @@
 #include <vector>
 
 #include "core/config/config_loader.h"
-#include "train/checkpoint.h"
-#include "train/experiment_config.h"
-#include "train/lr_schedule.h"
-#include "train/optimizer_factory.h"
-#include "train/training_models.h"
-#include "train/training_step.h"
 #include "test_helpers.h"
+#include "train/checkpoints/checkpoint.h"
+#include "train/experiment_config.h"
+#include "train/loop/lr_schedule.h"
+#include "train/loop/optimizer_factory.h"
+#include "train/step/training_step.h"
+#include "train/training_models.h"
 
 namespace {
 
@@ -107,8 +107,7 @@ void writeStep(const std::filesystem::path& dir, const wsss::ExperimentConfig& c
   for (size_t group = 0; group < optimizer->param_groups().size(); ++group) {
     optimizer->param_groups()[group].options().set_lr(config.train.lr * scales[group] * factor);
   }
-  const wsss::LossTerms losses =
-      wsss::forwardLosses(models, batch, config, iteration, torch::kCPU);
+  const wsss::LossTerms losses = wsss::forwardLosses(models, batch, config, iteration, torch::kCPU);
   const auto names = wsss::test::termNames(losses);
   REQUIRE(std::find(names.begin(), names.end(), "seg") != names.end());  // past the warm-up
   for (const auto& [name, term] : losses.terms) results.emplace_back("loss." + name, term);
@@ -159,19 +158,18 @@ TEST_CASE("the training step matches PyTorch eager (tests/reference/step_referen
   TempDir selfguided("step_reference_selfguided");
   {
     const wsss::ExperimentConfig config = shippedConfig(
-        "configs/toy/baseline.yaml",
-        {"device=cpu", "model.scratch_width=8", "model.embed_dim=16", "model.seg_channels=16",
-         "model.aspp_rates=[1,2,6]"});
+        "configs/toy/baseline.yaml", {"device=cpu", "model.scratch_width=8", "model.embed_dim=16",
+                                      "model.seg_channels=16", "model.aspp_rates=[1,2,6]"});
     torch::manual_seed(11);
     const wsss::Batch batch = wsss::test::paddedRandomBatch(3, 4);
     // Step 250 of 1000: past the learning-rate warm-up (50) and the L_seg warm-up (200).
     writeStep(scratch.path(), config, batch, 250);
   }
   {
-    const wsss::ExperimentConfig config = shippedConfig(
-        "configs/voc/baseline.yaml",
-        {"device=cpu", "model.pretrained=", "model.embed_dim=32", "model.seg_channels=32",
-         "model.aspp_rates=[2,6]", "seg.warmup_iters=0"});
+    const wsss::ExperimentConfig config =
+        shippedConfig("configs/voc/baseline.yaml",
+                      {"device=cpu", "model.pretrained=", "model.embed_dim=32",
+                       "model.seg_channels=32", "model.aspp_rates=[2,6]", "seg.warmup_iters=0"});
     torch::manual_seed(12);
     wsss::Batch batch = wsss::test::paddedRandomBatch(2, 5);
     batch.image = torch::randn({2, 3, 64, 80});
@@ -193,7 +191,8 @@ TEST_CASE("the training step matches PyTorch eager (tests/reference/step_referen
   for (const TempDir* dir : {&scratch, &resnet, &selfguided}) {
     folders += " --dir '" + dir->path().string() + "'";
   }
-  const auto result = wsss::test::runReferenceScript("step_reference.py", "check --threads 1" + folders);
+  const auto result =
+      wsss::test::runReferenceScript("step_reference.py", "check --threads 1" + folders);
   INFO(result.output);
   REQUIRE(result.exitCode == 0);
 }

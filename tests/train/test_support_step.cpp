@@ -6,18 +6,18 @@
 #include "core/config/config_loader.h"
 #include "test_helpers.h"
 #include "train/experiment_config.h"
-#include "train/support_losses.h"
+#include "train/pseudo/support_maps.h"
+#include "train/step/training_step.h"
 #include "train/training_models.h"
-#include "train/training_step.h"
 
 namespace {
 
 wsss::ExperimentConfig pssConfig() {
   wsss::ExperimentConfig config = wsss::test::tinyCpuExperiment();
   config.seg.warmupIters = 0;
-  config.support.mode = "ema";
+  config.support.mode = wsss::SupportMode::Ema;
   config.support.scales = {0.5, 1.0, 1.5};
-  config.pseudo.source = "support";
+  config.pseudo.source = wsss::PseudoSource::Support;
   config.rcm.enabled = true;
   config.rcm.memory = 3;
   config.mam.enabled = true;
@@ -76,9 +76,9 @@ TEST_CASE("a SupportNet step trains MainNet only and fills the prototype memory"
       INFO(part);
       models.network->zero_grad();
       const wsss::NetworkOutputs outputs = models.network->forward(batch.image, false);
-      const torch::Tensor loss =
-          part == "rcm" ? wsss::rcmTerm(outputs.embed, support, batch, config.rcm, models.memory)
-                        : wsss::mamTerm(models.network, outputs.cam, support, batch, config.mam);
+      wsss::StepContext step(models, batch, config, config.train.iterations - 1, outputs);
+      step.provideSupport(support);
+      const torch::Tensor loss = wsss::test::computeLossTerm(part, step);
       loss.backward();
       CHECK(wsss::test::anyGradient(models.network->backboneParameters()));
     }
@@ -148,8 +148,16 @@ TEST_CASE("RCM's ignore band reaches the step: pixels in it are neither a region
   for (const double band : {0.0, 0.3}) {
     INFO("band " << band);
     options.ignoreBand = band;
-    wsss::PrototypeMemory memory(4, 2, 3);
-    const torch::Tensor loss = wsss::rcmTerm(mainEmbed, support, batch, options, memory);
+    wsss::TrainingModels models;
+    models.memory = wsss::PrototypeMemory(4, 2, 3);
+    wsss::PrototypeMemory& memory = models.memory;
+    wsss::ExperimentConfig config;
+    config.rcm = options;
+    wsss::NetworkOutputs outputs;
+    outputs.embed = mainEmbed;
+    wsss::StepContext step(models, batch, config, 0, outputs);
+    step.provideSupport(support);
+    const torch::Tensor loss = wsss::test::computeLossTerm("rcm", step);
     CHECK(loss.item<double>() > 0);
     const torch::Tensor background =
         band == 0.0 ? torch::tensor({0.f, half, half}) : torch::tensor({0.f, 0.f, 1.f});
@@ -197,7 +205,7 @@ TEST_CASE("RCM, MAM and support pseudo-labels need SupportNet", "[train][support
 TEST_CASE("shared SupportNet: no own weights to save, the step still trains", "[train][support]") {
   torch::manual_seed(2);
   wsss::ExperimentConfig config = pssConfig();
-  config.support.mode = "shared";
+  config.support.mode = wsss::SupportMode::Shared;
   config.rcm.memory = 0;
   wsss::TrainingModels models = wsss::buildTrainingModels(config, 3, torch::kCPU, false);
   CHECK(models.checkpointParts().empty());

@@ -8,7 +8,7 @@
 
 #include "core/config/config_loader.h"
 #include "test_helpers.h"
-#include "train/checkpoint.h"
+#include "train/checkpoints/checkpoint.h"
 #include "train/experiment_config.h"
 #include "train/training_models.h"
 
@@ -474,7 +474,7 @@ TEST_CASE("bench --what refine times the refinement against the rest of the step
       runWsss("bench --config " + config + " --what methods --batches 1" + kSelfGuidedOverrides);
   INFO(methods.output);
   REQUIRE(methods.exitCode == 0);
-  for (const char* row : {"+ refinement", "+ affc", "+ cam target"}) {
+  for (const char* row : {"+ refinement", "+ affc", "+ cam_target"}) {
     INFO(row);
     CHECK(methods.output.find(row) != std::string::npos);
   }

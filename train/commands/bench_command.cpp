@@ -16,12 +16,13 @@
 #include "models/refine/image_refinement.h"
 #include "train/commands/commands.h"
 #include "train/commands/experiment_setup.h"
+#include "train/crop_box.h"
 #include "train/device_batch.h"
-#include "train/evaluation_report.h"
-#include "train/pseudo_label_folder.h"
-#include "train/pseudo_labels.h"
+#include "train/evaluation/evaluation_report.h"
+#include "train/pseudo/pseudo_label_folder.h"
+#include "train/pseudo/pseudo_labels.h"
 #include "train/run_device.h"
-#include "train/step_benchmark.h"
+#include "train/step/step_benchmark.h"
 
 namespace wsss {
 
@@ -33,8 +34,8 @@ class JsonReport {
  public:
   JsonReport(std::string path, const std::string& what, const ExperimentConfig& config)
       : path_(std::move(path)) {
-    header_ << "\"what\": " << jsonString(what) << ", \"backbone\": "
-            << jsonString(config.model.backbone)
+    header_ << "\"what\": " << jsonString(what)
+            << ", \"backbone\": " << jsonString(config.model.backbone)
             << ", \"batch\": " << config.train.batchSize
             << ", \"crop\": " << config.data.augment.cropSize;
   }
@@ -110,8 +111,8 @@ int benchLoader(const ExperimentConfig& config, const std::shared_ptr<const VocD
 
 // The training step on one real batch, for each setting worth comparing on the device.
 int benchTrainingStep(const ExperimentConfig& config,
-                      const std::shared_ptr<const VocDataset>& dataset, int64_t steps,
-                      bool methods, JsonReport& report) {
+                      const std::shared_ptr<const VocDataset>& dataset, int64_t steps, bool methods,
+                      JsonReport& report) {
   const torch::Device device = resolveDevice(config.device);
   LoaderOptions options = loaderOptionsFor(config.data, config.train.batchSize, true,
                                            static_cast<uint64_t>(config.seed));
@@ -136,14 +137,15 @@ int benchTrainingStep(const ExperimentConfig& config,
       std::printf("%-32s %12.1f %9.2fx %14s\n", result.setting.name.c_str(), result.imagesPerSecond,
                   ratio, "-");
     }
-    report.row({{"setting", jsonString(result.setting.name)},
-                {"threads", std::to_string(result.setting.threads > 0
-                                               ? result.setting.threads
-                                               : static_cast<int64_t>(torch::get_num_threads()))},
-                {"amp", jsonBool(result.setting.amp)},
-                {"channels_last", jsonBool(result.setting.channelsLast)},
-                {"images_per_s", jsonNumber(result.imagesPerSecond)},
-                {"peak_mib", result.peakMemoryMiB >= 0 ? jsonNumber(result.peakMemoryMiB) : "null"}});
+    report.row(
+        {{"setting", jsonString(result.setting.name)},
+         {"threads", std::to_string(result.setting.threads > 0
+                                        ? result.setting.threads
+                                        : static_cast<int64_t>(torch::get_num_threads()))},
+         {"amp", jsonBool(result.setting.amp)},
+         {"channels_last", jsonBool(result.setting.channelsLast)},
+         {"images_per_s", jsonNumber(result.imagesPerSecond)},
+         {"peak_mib", result.peakMemoryMiB >= 0 ? jsonNumber(result.peakMemoryMiB) : "null"}});
   }
   report.write();
   return 0;
@@ -217,7 +219,8 @@ int benchRefinement(const ExperimentConfig& config,
   const std::pair<std::string, double> rows[] = {
       {"training step without refinement", stepMs}, {all, allMs}, {present, presentMs}};
   for (const auto& [name, ms] : rows) {
-    report.row({{"row", jsonString(name)}, {"ms_per_batch", jsonNumber(ms)},
+    report.row({{"row", jsonString(name)},
+                {"ms_per_batch", jsonNumber(ms)},
                 {"vs_step", jsonNumber(ms / stepMs)}});
   }
   report.write();

@@ -1,6 +1,6 @@
 #pragma once
 // Every subcommand of `wsss`, each defined in its own file. The list of them is in cli.cpp.
-#include "train/command_line.h"
+#include "train/commands/command_line.h"
 
 namespace wsss {
 

@@ -8,13 +8,14 @@
 #include "core/error.h"
 #include "core/logging.h"
 #include "data/voc_dataset.h"
-#include "train/checkpoint.h"
+#include "train/checkpoints/checkpoint.h"
+#include "train/checkpoints/config_difference.h"
 #include "train/commands/commands.h"
 #include "train/commands/experiment_setup.h"
 #include "train/commands/run_paths.h"
-#include "train/config_difference.h"
-#include "train/evaluation_report.h"
-#include "train/network_evaluation.h"
+#include "train/evaluation/evaluation_report.h"
+#include "train/evaluation/network_evaluation.h"
+#include "train/pseudo/pseudo_label_sources.h"
 #include "train/run_device.h"
 #include "train/training_models.h"
 
@@ -41,14 +42,15 @@ Command evalCommand() {
     const std::string checkpoint = arguments.text("checkpoint");
     const std::string split = arguments.text("split", config.data.valSplit);
     EvaluationTarget target;
-    target.target = arguments.text("target", "seg");
+    const std::string targetWord = arguments.text("target", "seg");
+    const std::optional<ScoredMaps> scored = parseChoice<ScoredMaps>(targetWord);
+    WSSS_CHECK(scored, "--target '", targetWord, "' is not one of seg, cam");
+    target.target = *scored;
     target.savePngDir = arguments.text("save-png");
     target.showProgress = true;
-    WSSS_CHECK(target.target == "seg" || target.target == "cam", "--target '", target.target,
-               "' is not one of seg, cam");
     const std::string workDir =
         arguments.text("work-dir", (std::filesystem::path(runDirOfCheckpoint(checkpoint)) /
-                                    ("eval-" + split + "-" + target.target))
+                                    ("eval-" + split + "-" + targetWord))
                                        .string());
 
     const TrainingProgress trained = readCheckpointProgress(checkpoint);
@@ -58,19 +60,22 @@ Command evalCommand() {
     // Every weight comes from the checkpoint; the pretrained file is not needed.
     TrainingModels models = buildTrainingModels(config, dataset->numClasses(), device, false);
     std::vector<CheckpointPart> parts;
-    const bool supportLabels = target.target == "cam" && config.pseudo.source == "support";
+    const bool supportLabels =
+        target.target == ScoredMaps::Cam && pseudoLabelSource(config.pseudo.source).readsSupport;
     if (supportLabels && models.support && models.support->ownWeights()) {
-      WSSS_CHECK(checkpointHasPart(checkpoint, "support"), "checkpoint ", checkpoint,
-                 " has no SupportNet weights, so pseudo.source: support cannot be scored; the "
-                 "run was trained with support.mode ",
-                 readConfigText<ExperimentConfig>(trained.configYaml, checkpoint).support.mode);
+      WSSS_CHECK(
+          checkpointHasPart(checkpoint, "support"), "checkpoint ", checkpoint,
+          " has no SupportNet weights, so pseudo.source: support cannot be scored; the "
+          "run was trained with support.mode ",
+          choiceName(
+              readConfigText<ExperimentConfig>(trained.configYaml, checkpoint).support.mode));
       parts.push_back({"support", models.support->ownWeights()});
     }
     loadCheckpoint(checkpoint, *models.network, nullptr, false, parts);
     writeRunConfig(workDir, config);
 
     logInfo("scoring " + checkpoint + " (iteration " + std::to_string(trained.iteration) + ") on " +
-            split + " (" + std::to_string(dataset->size()) + " images), target " + target.target);
+            split + " (" + std::to_string(dataset->size()) + " images), target " + targetWord);
     const auto start = std::chrono::steady_clock::now();
     const SegmentationScores scores = evaluateNetwork(models, dataset, config, device, target);
     const double seconds =
@@ -79,11 +84,11 @@ Command evalCommand() {
     const auto names = classNamesWithBackground(*dataset);
     std::cout << formatScoresTable(scores, names);
 
-    const bool cam = target.target == "cam";
+    const bool cam = target.target == ScoredMaps::Cam;
     const std::string metrics =
         scoresJson(scores, names,
                    {{"split", jsonString(split)},
-                    {"target", jsonString(target.target)},
+                    {"target", jsonString(targetWord)},
                     {"checkpoint", jsonString(checkpoint)},
                     {"iteration", std::to_string(trained.iteration)},
                     {"scales", cam ? "[1]" : jsonNumberList(config.eval.scales)},

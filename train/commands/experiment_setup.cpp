@@ -2,8 +2,8 @@
 
 #include "core/config/config_loader.h"
 #include "core/error.h"
-#include "train/checkpoint.h"
-#include "train/config_difference.h"
+#include "train/checkpoints/checkpoint.h"
+#include "train/checkpoints/config_difference.h"
 
 namespace wsss {
 

@@ -3,7 +3,7 @@
 // overrides. (Writing it into a run folder is writeRunConfig, in experiment_config.h.)
 #include <string>
 
-#include "train/command_line.h"
+#include "train/commands/command_line.h"
 #include "train/experiment_config.h"
 
 namespace wsss {

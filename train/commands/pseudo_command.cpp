@@ -7,13 +7,13 @@
 #include "core/error.h"
 #include "core/logging.h"
 #include "data/voc_dataset.h"
-#include "train/checkpoint.h"
+#include "train/checkpoints/checkpoint.h"
 #include "train/commands/commands.h"
 #include "train/commands/experiment_setup.h"
 #include "train/commands/run_paths.h"
-#include "train/evaluation_report.h"
-#include "train/network_evaluation.h"
-#include "train/pseudo_label_export.h"
+#include "train/evaluation/evaluation_report.h"
+#include "train/evaluation/network_evaluation.h"
+#include "train/pseudo/pseudo_label_export.h"
 #include "train/run_device.h"
 #include "train/training_models.h"
 
@@ -100,7 +100,8 @@ Command pseudoCommand() {
     };
     logInfo("pseudo-labels for " + split + " (" + std::to_string(dataset->size()) +
             " images) from " + checkpoint + " (iteration " + std::to_string(trained.iteration) +
-            "), cci.mode " + config.cci.mode + (config.pseudo.refine ? ", refined" : ""));
+            "), cci.mode " + choiceName(config.cci.mode) +
+            (config.pseudo.refine ? ", refined" : ""));
     const PseudoExportResult result = exportPseudoLabels(models, dataset, config, device, settings);
     const double imagesPerSecond =
         result.seconds > 0 ? static_cast<double>(result.images) / result.seconds : 0.0;
@@ -111,7 +112,7 @@ Command pseudoCommand() {
         {"split", jsonString(split)},
         {"checkpoint", jsonString(checkpoint)},
         {"iteration", std::to_string(trained.iteration)},
-        {"cci_mode", jsonString(config.cci.mode)},
+        {"cci_mode", jsonString(choiceName(config.cci.mode))},
         {"cci_split", config.cci.split ? "true" : "false"},
         {"cci_rounds", std::to_string(config.cci.rounds)},
         {"cci_scales", jsonNumberList(config.cci.scales)},

@@ -2,12 +2,12 @@
 
 #include "core/config/config_loader.h"
 #include "core/error.h"
-#include "train/checkpoint.h"
-#include "train/checkpoint_files.h"
+#include "train/checkpoints/checkpoint.h"
+#include "train/checkpoints/checkpoint_files.h"
 #include "train/commands/commands.h"
 #include "train/commands/experiment_setup.h"
 #include "train/commands/run_paths.h"
-#include "train/trainer.h"
+#include "train/loop/trainer.h"
 
 namespace wsss {
 

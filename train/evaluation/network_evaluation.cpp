@@ -1,0 +1,85 @@
+#include "train/evaluation/network_evaluation.h"
+
+#include <torch/torch.h>
+
+#include "core/error.h"
+#include "core/logging.h"
+#include "data/data_loader.h"
+#include "train/device_batch.h"
+#include "train/evaluation/evaluator.h"
+#include "train/evaluation/multi_scale_inference.h"
+#include "train/experiment_config.h"
+#include "train/pseudo/pseudo_label_sources.h"
+#include "train/pseudo/pseudo_labels.h"
+#include "train/pseudo/support_maps.h"
+#include "train/run_device.h"
+
+namespace wsss {
+
+std::vector<std::string> classNamesWithBackground(const VocDataset& dataset) {
+  std::vector<std::string> names{"background"};
+  names.insert(names.end(), dataset.classNames().begin(), dataset.classNames().end());
+  return names;
+}
+
+SegmentationScores evaluateNetwork(TrainingModels& models,
+                                   const std::shared_ptr<const VocDataset>& dataset,
+                                   const ExperimentConfig& config, const torch::Device& device,
+                                   const EvaluationTarget& target) {
+  WSSS_CHECK(dataset->hasMasks(), "split '", dataset->split(), "' of ", config.data.root,
+             " has no masks (data.mask_dirs), so it cannot be scored");
+  WsssNetwork& network = models.network;
+  const bool supportLabels =
+      target.target == ScoredMaps::Cam && pseudoLabelSource(config.pseudo.source).readsSupport;
+  WSSS_CHECK(!supportLabels || models.support,
+             "pseudo.source is support, but SupportNet is off: set support.mode to ema or shared");
+  const bool wasTraining = network->is_training();
+  network->eval();
+  torch::NoGradGuard noGrad;
+
+  LoaderOptions loaderOptions =
+      loaderOptionsFor(config.data, 1, false, static_cast<uint64_t>(config.seed));
+  DataLoader loader(dataset, loaderOptions);
+
+  const bool channelsLast = config.train.channelsLast;
+  const ScoreFunction segScores = [&](const torch::Tensor& images) {
+    AutocastScope autocast(device, config.train.amp);
+    return network->forward(images, true).seg.to(torch::kFloat32);
+  };
+  const auto predictLabels = [&](const Batch& cpuBatch) {
+    const Batch batch = batchToDevice(cpuBatch, device, channelsLast);
+    if (target.target == ScoredMaps::Cam) {
+      torch::Tensor cam, supportScores;
+      {
+        AutocastScope autocast(device, config.train.amp);
+        cam = network->forward(batch.image, false).cam;
+        if (supportLabels) {
+          supportScores = supportMaps(*models.support, batch.image, batch.labels).scores;
+        }
+      }
+      return makePseudoTargets(pseudoLabelInputs(batch, cam, supportScores), config.pseudo,
+                               config.refine)
+          .segLabel;
+    }
+    return multiScaleProbabilities(segScores, batch.image, config.eval.scales, config.eval.flip)
+        .argmax(1);
+  };
+
+  EvaluationSettings settings;
+  settings.numClasses = dataset->numClasses() + 1;
+  settings.classNames = classNamesWithBackground(*dataset);
+  settings.savePngDir = target.savePngDir;
+  settings.split = dataset->split();
+  if (target.showProgress) {
+    settings.progress = [](int64_t done, int64_t total) {
+      if (done % 200 == 0 || done == total) {
+        logInfo("evaluated " + std::to_string(done) + "/" + std::to_string(total) + " batches");
+      }
+    };
+  }
+  SegmentationScores scores = evaluateSegmentation(loader, predictLabels, settings);
+  network->train(wasTraining);
+  return scores;
+}
+
+}  // namespace wsss

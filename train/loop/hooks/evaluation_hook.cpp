@@ -1,0 +1,64 @@
+// Scores the segmentation head on data.val_split every train.eval_interval steps and at the
+// end; a new best mIoU writes best.pt (and last.pt, so a resumed run compares against it).
+#include <sstream>
+
+#include "core/atomic_file.h"
+#include "core/logging.h"
+#include "train/checkpoints/checkpoint_files.h"
+#include "train/evaluation/evaluation_report.h"
+#include "train/evaluation/network_evaluation.h"
+#include "train/loop/training_hook.h"
+
+namespace wsss {
+
+namespace {
+
+class EvaluationHook : public TrainingHook {
+ public:
+  std::string name() const override { return "evaluation"; }
+  void afterStep(TrainingRun& run, const StepRecord& record) override {
+    const int64_t every = run.config.train.evalInterval;
+    if ((every > 0 && record.iteration % every == 0) ||
+        record.iteration == run.config.train.iterations) {
+      evaluate(run);
+    }
+  }
+
+ private:
+  static void evaluate(TrainingRun& run) {
+    if (!run.valSet->hasMasks()) {
+      logWarning("split '" + run.config.data.valSplit + "' has no masks: no evaluation");
+      return;
+    }
+    const SegmentationScores scores =
+        evaluateNetwork(run.models, run.valSet, run.config, run.device, EvaluationTarget());
+    const double miou = 100.0 * scores.meanIou;
+    TrainingProgress& progress = run.progress;
+    std::ostringstream line;
+    line.precision(2);
+    line << std::fixed << "val mIoU " << miou << "% at iteration " << progress.iteration;
+    if (miou > progress.bestMetric) {
+      progress.bestMetric = miou;
+      progress.bestIteration = progress.iteration;
+      const std::string bytes = run.checkpointBytes();
+      writeFileAtomically(bestCheckpointPath(run.workDir), bytes);
+      writeFileAtomically(lastCheckpointPath(run.workDir), bytes);
+      line << " (best so far, saved best.pt)";
+    } else {
+      line << std::fixed << " (best " << progress.bestMetric << "% at " << progress.bestIteration
+           << ")";
+    }
+    logInfo(line.str());
+    std::ostringstream json;
+    json.precision(6);
+    json << "\"split\": " << jsonString(run.config.data.valSplit) << ", \"mIoU\": " << miou
+         << ", \"pixel_accuracy\": " << 100.0 * scores.pixelAccuracy;
+    run.log->recordEvaluation(progress.iteration, json.str());
+  }
+};
+
+}  // namespace
+
+std::shared_ptr<TrainingHook> evaluationHook() { return std::make_shared<EvaluationHook>(); }
+
+}  // namespace wsss

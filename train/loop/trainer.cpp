@@ -1,0 +1,210 @@
+#include "train/loop/trainer.h"
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <memory>
+#include <sstream>
+
+#include "core/config/config_loader.h"
+#include "core/error.h"
+#include "core/logging.h"
+#include "train/checkpoints/checkpoint.h"
+#include "train/checkpoints/checkpoint_files.h"
+#include "train/checkpoints/config_difference.h"
+#include "train/device_batch.h"
+#include "train/loop/optimizer_factory.h"
+#include "train/pseudo/pseudo_label_folder.h"
+#include "train/run_device.h"
+#include "train/step/training_step.h"
+
+namespace wsss {
+
+namespace {
+
+// Throws before the optimiser step, so nothing of a step with a non-finite loss is kept.
+void requireFiniteLosses(const StepRecord& record) {
+  std::ostringstream terms;
+  bool finite = true;
+  for (const auto& [name, value] : record.losses) {
+    finite = finite && std::isfinite(value);
+    terms << (terms.tellp() > 0 ? ", " : "") << name << " = " << value;
+  }
+  if (finite) return;
+  throw Error("non-finite loss at iteration " + std::to_string(record.iteration) + ": " +
+              terms.str() +
+              ". Training stopped; the checkpoints already written are intact. Lower train.lr, "
+              "check the data with `wsss data-check`, or resume from the last checkpoint");
+}
+
+class Trainer {
+ public:
+  explicit Trainer(const TrainingRequest& request);
+  int run();
+
+ private:
+  void resume(const std::string& path);
+  StepRecord step(const Batch& batch);
+  // Runs every hook's atEnd; with `failed`, a hook that throws does not hide the first error.
+  void endRun(bool failed);
+
+  TrainingRun run_;
+  LossTermList terms_;
+  TrainingHookList hooks_;
+  TrainingHookList extraHooks_;
+};
+
+Trainer::Trainer(const TrainingRequest& request)
+    : terms_(request.lossTerms), extraHooks_(request.extraHooks) {
+  TrainingRun& run = run_;
+  run.config = request.config;
+  run.workDir = request.workDir;
+  const ExperimentConfig& config = run.config;
+  run.device = resolveDevice(config.device);
+  useDeterministicAlgorithms(config.train.deterministic);
+  WSSS_CHECK(!config.model.isResNet() || config.train.batchSize >= 2,
+             "train.batch_size is 1, but a ResNet backbone's segmentation head has BatchNorm "
+             "(ASPP image pooling), which needs at least 2 images per step: set "
+             "train.batch_size >= 2 or model.backbone: scratch");
+  if (config.model.isResNet() && config.model.batchNorm == BatchNormMode::Frozen &&
+      config.model.pretrained.empty() && request.resumeFrom.empty()) {
+    logWarning(
+        "model.batch_norm is frozen but model.pretrained is empty: BatchNorm keeps its "
+        "initial statistics and the activations of a random ResNet grow without bound. "
+        "Load weights (README, \"Pretrained weights\") or set model.batch_norm: trainable");
+  }
+  if (config.train.threads > 0) torch::set_num_threads(static_cast<int>(config.train.threads));
+  run.trainSet =
+      std::make_shared<const VocDataset>(trainingDataOptions(config), config.data.trainSplit);
+  WSSS_CHECK(run.trainSet->size() > 0, "the training split ", run.trainSet->splitPath(),
+             " is empty");
+  checkPseudoLabelFolder(config, *run.trainSet);
+  run.valSet = std::make_shared<const VocDataset>(config.data, config.data.valSplit);
+
+  // The initial weights come from the seed alone, so two runs of one config start alike.
+  torch::manual_seed(static_cast<uint64_t>(config.seed));
+  // A resumed run takes every weight from its checkpoint; the pretrained file is not needed.
+  run.models = buildTrainingModels(config, run.trainSet->numClasses(), run.device,
+                                   request.resumeFrom.empty());
+  run.optimizer = makeOptimizer(run.models.network, config.train);
+  run.loader = std::make_unique<DataLoader>(
+      run.trainSet, loaderOptionsFor(config.data, config.train.batchSize, true,
+                                     static_cast<uint64_t>(config.seed)));
+  run.progress.sampler = run.loader->state();
+  run.progress.configYaml = experimentYaml(config);
+  if (!request.resumeFrom.empty()) resume(request.resumeFrom);
+  writeRunConfig(run.workDir, config);
+}
+
+void Trainer::resume(const std::string& path) {
+  TrainingRun& run = run_;
+  // One open file serves the config check, the parts' presence and the load.
+  CheckpointFile checkpoint(path, run.device);
+  const TrainingProgress saved = checkpoint.progress();
+  const auto savedConfig = readConfigText<ExperimentConfig>(saved.configYaml, "checkpoint " + path);
+  const ConfigComparison changes = compareConfigs(savedConfig, run.config);
+  WSSS_CHECK(changes.network.empty(), "cannot resume from ", path,
+             ": the config changes the network: ", describeChanges(changes.network),
+             ". Resume with the checkpoint's settings or start a new work dir");
+  if (!changes.other.empty()) {
+    logWarning("resuming with changed settings: " + describeChanges(changes.other));
+  }
+  // A part the checkpoint lacks (a run resumed with SupportNet or RCM's memory newly switched
+  // on) starts as a fresh run would: SupportNet as a copy of MainNet, the memory empty.
+  std::vector<CheckpointPart> parts;
+  bool supportSaved = false;
+  for (const CheckpointPart& part : run.models.checkpointParts()) {
+    if (checkpoint.hasPart(part.name)) {
+      parts.push_back(part);
+      supportSaved = supportSaved || part.name == "support";
+    } else {
+      logWarning("checkpoint " + path + " has no '" + part.name + "'; it starts afresh");
+    }
+  }
+  run.progress = checkpoint.load(*run.models.network, run.optimizer.get(), true, parts);
+  // SupportNet was built as a copy of the fresh MainNet; without saved weights it follows the
+  // loaded one.
+  if (run.models.support && !supportSaved) run.models.support->resetToMain();
+  run.progress.configYaml = experimentYaml(run.config);
+  WSSS_CHECK(run.progress.iteration <= run.config.train.iterations, "checkpoint ", path,
+             " is at step ", run.progress.iteration,
+             ", past train.iterations = ", run.config.train.iterations);
+  run.loader->restore(run.progress.sampler);
+  run.resumed = true;
+  logInfo("resumed from " + path + " at iteration " + std::to_string(run.progress.iteration));
+}
+
+StepRecord Trainer::step(const Batch& cpuBatch) {
+  TrainingRun& run = run_;
+  const auto start = std::chrono::steady_clock::now();
+  const int64_t stepIndex = run.progress.iteration;
+  const Batch batch = batchToDevice(cpuBatch, run.device, run.config.train.channelsLast);
+  const LossTerms losses =
+      forwardLosses(run.models, batch, run.config, stepIndex, run.device, terms_);
+  StepRecord record;
+  record.iteration = stepIndex + 1;
+  record.losses = lossValues(losses);
+  requireFiniteLosses(record);
+  run.optimizer->zero_grad();
+  losses.total.backward();
+  run.optimizer->step();
+  record.lr = run.learningRate;
+  const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+  record.imagesPerSecond = static_cast<double>(batch.size()) / elapsed.count();
+  return record;
+}
+
+void Trainer::endRun(bool failed) {
+  for (const auto& hook : hooks_) {
+    if (!failed) {
+      hook->atEnd(run_, false);
+      continue;
+    }
+    try {
+      hook->atEnd(run_, true);
+    } catch (const std::exception& error) {
+      logError("the " + hook->name() + " hook failed at the end of the run: " + error.what());
+    }
+  }
+}
+
+int Trainer::run() {
+  TrainingRun& run = run_;
+  const int64_t total = run.config.train.iterations;
+  const std::string metricsPath = (std::filesystem::path(run.workDir) / "metrics.jsonl").string();
+  run.log =
+      std::make_unique<ProgressLog>(metricsPath, total, run.resumed ? run.progress.iteration : -1);
+  hooks_ = standardHooks();
+  hooks_.insert(hooks_.end(), extraHooks_.begin(), extraHooks_.end());
+  logInfo("training " + std::to_string(total) + " iterations on " + run.device.str() + " in " +
+          run.workDir + " (" + std::to_string(run.trainSet->size()) + " training images, " +
+          std::to_string(run.trainSet->numClasses()) + " classes)");
+  try {
+    while (run.progress.iteration < total && !run.stopCode) {
+      std::optional<Batch> batch = run.loader->next();
+      WSSS_CHECK(batch.has_value(), "the training loader ran dry at iteration ",
+                 run.progress.iteration);
+      for (const auto& hook : hooks_) hook->beforeStep(run);
+      const StepRecord record = step(*batch);
+      run.progress.iteration = record.iteration;
+      run.progress.sampler = run.loader->state();
+      for (const auto& hook : hooks_) hook->afterStep(run, record);
+    }
+  } catch (...) {
+    endRun(true);
+    throw;
+  }
+  endRun(false);
+  return run.stopCode.value_or(0);
+}
+
+}  // namespace
+
+int runTraining(const TrainingRequest& request) {
+  Trainer trainer(request);
+  return trainer.run();
+}
+
+}  // namespace wsss

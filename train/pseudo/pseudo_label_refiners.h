@@ -1,0 +1,28 @@
+#pragma once
+// The refiner chain of the pseudo-label engine: what improves a source's class maps before the
+// thresholds, in order. A refiner is one entry of pseudoLabelRefiners(); the config decides
+// which entries are on.
+#include <torch/types.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "train/pseudo/pseudo_labels.h"
+
+namespace wsss {
+
+struct PseudoLabelRefiner {
+  std::string name;  // in messages and the benchmark's rows, e.g. "refinement"
+  // The source's (or the previous refiner's) B x C x H x W maps in [0, 1] -> refined maps in
+  // [0, 1]; no gradient.
+  std::function<torch::Tensor(const PseudoLabelInputs&, const torch::Tensor&)> refine;
+  // Takes this refiner out of `options` (the benchmark's baseline).
+  std::function<void(PseudoLabelOptions&)> switchOff;
+};
+
+// The refiners `options` switches on, in the order they run.
+std::vector<PseudoLabelRefiner> pseudoLabelRefiners(const PseudoLabelOptions& options,
+                                                    const ImageRefinementOptions& refinement);
+
+}  // namespace wsss

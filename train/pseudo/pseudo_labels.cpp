@@ -1,0 +1,72 @@
+#include "train/pseudo/pseudo_labels.h"
+
+#include <torch/torch.h>
+
+#include "core/class_maps.h"
+#include "core/config/option_table.h"
+#include "train/crop_box.h"
+#include "train/pseudo/pseudo_label_refiners.h"
+#include "train/pseudo/pseudo_label_sources.h"
+
+namespace wsss {
+
+void PseudoLabelOptions::describe(OptionTable& table) {
+  table.choice("source", source,
+               "what the pseudo-labels are made from: MainNet's CAM, or SupportNet's "
+               "multi-scale CAM (needs support.mode ema or shared)");
+  table.field("refine", refine,
+              "refine the source's maps with the image before the thresholds (METHODS §3; the "
+              "refine: section sets the operator)");
+  table.field("renormalise", renormalise,
+              "with refine: divide each refined class map by its peak again, so the thresholds "
+              "stay fractions of the peak as on Â (false: threshold the refined maps as they "
+              "come, like AFA)");
+  table.field("high_threshold", highThreshold, "a pixel takes its top class at or above this")
+      .atLeast(0)
+      .atMost(1);
+  table.field("low_threshold", lowThreshold, "background below this; ignored in between")
+      .atLeast(0)
+      .atMost(1)
+      .rule([this] {
+        return lowThreshold <= highThreshold ? std::string()
+                                             : "must not exceed pseudo.high_threshold (" +
+                                                   std::to_string(highThreshold) + ")";
+      });
+  table.field("dir", dir,
+              "supervision pseudo_dir: the folder of <id>.png pseudo-labels (VOC palette or "
+              "grey indices, 255 ignored) the segmentation head trains on; relative to the "
+              "working directory");
+}
+
+torch::Tensor PseudoLabelInputs::valid() const {
+  if (!cropBox.defined()) return {};
+  return insideCropBox(cropBox, height, width, image.defined() ? image.device() : cam.device());
+}
+
+PseudoLabelInputs pseudoLabelInputs(const Batch& batch, const torch::Tensor& cam,
+                                    const torch::Tensor& supportScores) {
+  PseudoLabelInputs inputs;
+  inputs.cam = cam;
+  inputs.supportScores = supportScores;
+  inputs.labels = batch.labels;
+  inputs.image = batch.image;
+  inputs.cropBox = batch.cropBox;
+  inputs.height = batch.image.size(2);
+  inputs.width = batch.image.size(3);
+  return inputs;
+}
+
+PseudoTargets makePseudoTargets(const PseudoLabelInputs& inputs, const PseudoLabelOptions& options,
+                                const ImageRefinementOptions& refinement) {
+  torch::NoGradGuard noGrad;
+  PseudoTargets targets;
+  targets.scores = pseudoLabelSource(options.source).maps(inputs);
+  for (const PseudoLabelRefiner& refiner : pseudoLabelRefiners(options, refinement)) {
+    targets.scores = refiner.refine(inputs, targets.scores);
+  }
+  targets.segLabel = ignoreOutsideCropBox(
+      thresholdLabels(targets.scores, options.highThreshold, options.lowThreshold), inputs.cropBox);
+  return targets;
+}
+
+}  // namespace wsss

@@ -1,0 +1,68 @@
+#pragma once
+// The pseudo-label engine: from the network's outputs on a batch to the targets the
+// segmentation loss trains on, made on the fly in the same step (METHODS §0). A source makes
+// class maps (pseudo_label_sources.h), a chain of refiners improves them
+// (pseudo_label_refiners.h), and the two-threshold rule turns them into labels. The training
+// step, `wsss eval --target cam` and `wsss pseudo` build the engine's input with
+// pseudoLabelInputs and run makePseudoTargets alike.
+#include <torch/types.h>
+
+#include <string>
+
+#include "core/config/choice.h"
+#include "data/batch.h"
+#include "models/refine/image_refinement.h"
+
+namespace wsss {
+
+class OptionTable;
+
+// Where the pseudo-labels' class maps come from.
+enum class PseudoSource { Cam, Support };
+inline const ChoiceNames<PseudoSource>& choiceNames(PseudoSource) {
+  static const ChoiceNames<PseudoSource> names = {{PseudoSource::Cam, "cam"},
+                                                  {PseudoSource::Support, "support"}};
+  return names;
+}
+
+struct PseudoLabelOptions {
+  PseudoSource source = PseudoSource::Cam;
+  bool refine = false;          // refine the source's maps with the image (METHODS §3) first
+  bool renormalise = true;      // divide each refined map by its peak again, as Â is
+  double highThreshold = 0.55;  // a pixel takes argmax Â when max Â reaches this
+  double lowThreshold = 0.35;   // background below this; 255 (ignored) in between
+  std::string dir;  // supervision pseudo_dir: the folder of <id>.png pseudo-labels to train on
+  void describe(OptionTable& table);
+};
+
+// What the engine can make pseudo-labels from; a source that is not switched on is undefined.
+struct PseudoLabelInputs {
+  torch::Tensor cam;            // B x C x h x w: MainNet's raw CAM (no gradient is taken)
+  torch::Tensor supportScores;  // B x C x H x W: SupportNet's Ŝ in [0, 1] (METHODS §1)
+  torch::Tensor labels;         // B x C image labels
+  torch::Tensor cropBox;  // B x 4 [top, left, bottom, right) of the real image; undefined = all
+  int64_t height = 0, width = 0;  // the image size
+  torch::Tensor image;            // B x 3 x H x W: the refiners' guide
+  torch::Tensor valid() const;    // B x 1 x H x W bool inside the crop box; undefined = all
+};
+
+// The engine's input for `batch`: its image, labels and crop box, with the class maps a source
+// reads (`cam`: MainNet's CAM or maps in its place, such as CCI's; `supportScores` when
+// SupportNet ran).
+PseudoLabelInputs pseudoLabelInputs(const Batch& batch, const torch::Tensor& cam,
+                                    const torch::Tensor& supportScores = {});
+
+struct PseudoTargets {
+  torch::Tensor scores;    // B x C x H x W in [0, 1] at the image size: the source's maps,
+                           // through the refiner chain
+  torch::Tensor segLabel;  // B x H x W int64: 0 = background, c = class c, 255 = ignore
+};
+
+// The two-threshold rule on the maps of `options.source` after the configured refiners;
+// pixels outside the crop box are 255. With the image refinement and without renormalise,
+// a constant background channel at a threshold stays that constant, so this is AFA's argmax
+// over refined [bg, classes] maps.
+PseudoTargets makePseudoTargets(const PseudoLabelInputs& inputs, const PseudoLabelOptions& options,
+                                const ImageRefinementOptions& refinement = {});
+
+}  // namespace wsss
