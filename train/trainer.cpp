@@ -210,11 +210,9 @@ void Trainer::evaluate() {
          << ")";
   }
   logInfo(line.str());
-  std::ostringstream json;
-  json.precision(6);
-  json << "\"split\": " << jsonString(config_.data.valSplit) << ", \"mIoU\": " << miou
-       << ", \"pixel_accuracy\": " << 100.0 * scores.pixelAccuracy;
-  log_->recordEvaluation(progress_.iteration, json.str());
+  log_->recordEvaluation(progress_.iteration, {{"split", config_.data.valSplit},
+                                               {"mIoU", miou},
+                                               {"pixel_accuracy", 100.0 * scores.pixelAccuracy}});
 }
 
 int Trainer::run() {
