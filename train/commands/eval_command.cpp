@@ -1,11 +1,12 @@
 #include <chrono>
 #include <filesystem>
 #include <iostream>
-#include <sstream>
+#include <nlohmann/json.hpp>
 
 #include "core/atomic_file.h"
 #include "core/config/config_loader.h"
 #include "core/error.h"
+#include "core/json_format.h"
 #include "core/logging.h"
 #include "data/voc_dataset.h"
 #include "train/checkpoint.h"
@@ -80,16 +81,17 @@ Command evalCommand() {
     std::cout << formatScoresTable(scores, names);
 
     const bool cam = target.target == "cam";
+    const std::vector<double> scales = cam ? std::vector<double>{1.0} : config.eval.scales;
     const std::string metrics =
-        scoresJson(scores, names,
-                   {{"split", jsonString(split)},
-                    {"target", jsonString(target.target)},
-                    {"checkpoint", jsonString(checkpoint)},
-                    {"iteration", std::to_string(trained.iteration)},
-                    {"scales", cam ? "[1]" : jsonNumberList(config.eval.scales)},
-                    {"flip", !cam && config.eval.flip ? "true" : "false"},
-                    {"seconds", std::to_string(seconds)},
-                    {"images_per_second", std::to_string(imagesPerSecond)}});
+        jsonFileText(scoresJson(scores, names,
+                                {{"split", split},
+                                 {"target", target.target},
+                                 {"checkpoint", checkpoint},
+                                 {"iteration", trained.iteration},
+                                 {"scales", scales},
+                                 {"flip", !cam && config.eval.flip},
+                                 {"seconds", roundedToDecimals(seconds, 6)},
+                                 {"images_per_second", roundedToDecimals(imagesPerSecond, 6)}}));
     const std::string metricsPath = (std::filesystem::path(workDir) / "metrics.json").string();
     writeFileAtomically(metricsPath, metrics);
     logInfo("scored " + std::to_string(dataset->size()) + " images in " + std::to_string(seconds) +
