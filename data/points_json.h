@@ -12,9 +12,11 @@ namespace wsss {
 
 using PointTable = std::unordered_map<std::string, std::vector<Point>>;
 
-// Reads the whole file (once per dataset). "rank" may be left out (1). Throws wsss::Error
-// naming the file, and the image id where it applies, for a missing file, broken JSON or an
-// entry without numeric x, y and cls. Range checks against an image happen when it is read.
+// Reads the whole file (once per dataset). "rank" may be left out (1); an image may map to
+// null (no clicks). Throws wsss::Error naming the file, and the image id and point where they
+// apply, for a missing or empty file, text that is not JSON, JSON not in the shape above, or a
+// point without numeric x and y and whole-number cls (and rank). Range checks against an image
+// happen when it is read.
 PointTable readPointsJson(const std::string& path);
 
 }  // namespace wsss

@@ -6,15 +6,16 @@
 #include <exception>
 #include <filesystem>
 #include <fstream>
-#include <iomanip>
 #include <locale>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <sstream>
 #include <thread>
 
 #include "core/error.h"
+#include "core/json_format.h"
 #include "data/label_png.h"
 #include "data/toy_random.h"
 #include "data/toy_scene.h"
@@ -32,7 +33,7 @@ struct ImageRecord {
   std::string id;
   Split split = Split::TrainAug;
   int64_t objects = 0;
-  std::string points;  // this image's clicks as a JSON array
+  std::vector<Point> points;  // this image's clicks
 };
 
 std::string className(int64_t cls) { return toyClassNames().at(static_cast<size_t>(cls - 1)); }
@@ -84,16 +85,12 @@ std::string annotationXml(const std::string& id, const ToyScene& scene) {
   return xml.str();
 }
 
-std::string pointsArray(const std::vector<Point>& points) {
-  std::ostringstream json = numberStream();
-  json << std::fixed << std::setprecision(1) << "[";
-  for (size_t i = 0; i < points.size(); ++i) {
-    const Point& point = points[i];
-    json << (i ? ", " : "") << "{\"x\": " << point.x << ", \"y\": " << point.y
-         << ", \"rank\": " << point.rank << ", \"cls\": " << point.cls << "}";
-  }
-  json << "]";
-  return json.str();
+// A click as points.json holds it, its coordinates with the one decimal they have always had.
+nlohmann::ordered_json clickJson(const Point& point) {
+  return {{"x", roundedToDecimals(point.x, 1)},
+          {"y", roundedToDecimals(point.y, 1)},
+          {"rank", point.rank},
+          {"cls", point.cls}};
 }
 
 // Generates image `number` and writes its files. Test images get no annotation, only the
@@ -113,7 +110,7 @@ void writeImageFiles(const fs::path& root, uint64_t seed, int64_t number, bool i
   writeImage(root / "SegmentationClassAug" / (id + ".png"), scene.label);
   writeText(root / "Annotations" / (id + ".xml"), annotationXml(id, scene));
   record.objects = static_cast<int64_t>(scene.objects.size());
-  record.points = pointsArray(scene.points);
+  record.points = scene.points;
 }
 
 std::string idList(const std::vector<ImageRecord>& records, Split split, size_t limit = SIZE_MAX) {
@@ -192,16 +189,14 @@ ToyDatasetSummary writeToyDataset(const ToyDatasetOptions& options) {
   summary.trainImages = options.trainImages;
   summary.valImages = options.valImages;
   summary.classNames = toyClassNames();
-  std::string points = "{\n";
-  bool first = true;
+  nlohmann::ordered_json points = nlohmann::ordered_json::object();
   for (const ImageRecord& record : records) {
     if (record.split == Split::Test) continue;
     summary.objects += record.objects;
-    points += std::string(first ? "" : ",\n") + "  \"" + record.id + "\": " + record.points;
-    first = false;
+    nlohmann::ordered_json& clicks = points[record.id] = nlohmann::ordered_json::array();
+    for (const Point& point : record.points) clicks.push_back(clickJson(point));
   }
-  points += "\n}\n";
-  writeText(root / "points.json", points);
+  writeText(root / "points.json", jsonFileText(points));
 
   std::string classes;
   for (const std::string& name : toyClassNames()) classes += name + "\n";

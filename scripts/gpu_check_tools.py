@@ -18,7 +18,10 @@ import sys
 
 
 def non_finite(value, path=""):
-    """The dotted names of the non-finite numbers in a JSON value."""
+    """The dotted names of the non-finite numbers in a JSON value: null, as wsss writes them
+    (and NaN / Infinity, as wsss wrote them before its JSON went through nlohmann/json)."""
+    if value is None:
+        return [path]
     if isinstance(value, float):
         return [] if math.isfinite(value) else [path]
     if isinstance(value, dict):

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 #include <limits>
 
+#include "core/json_format.h"
 #include "train/evaluation/evaluation_report.h"
 
 using Catch::Contains;
@@ -41,24 +42,33 @@ TEST_CASE("evaluation report: the table lists every class, then the means", "[re
 }
 
 TEST_CASE("evaluation report: metrics.json fields, nulls and extra fields", "[report]") {
-  const std::string json =
-      wsss::scoresJson(threeClasses(), kNames, {{"split", "\"val\""}, {"scales", "[1, 2]"}});
-  CHECK(json ==
+  const nlohmann::ordered_json json = wsss::scoresJson(
+      threeClasses(), kNames, {{"split", "val"}, {"scales", std::vector<double>{1, 0.75}}});
+  CHECK(wsss::jsonFileText(json) ==
         "{\n"
         "  \"mIoU\": 51.1728,\n"
-        "  \"pixel_accuracy\": 95.0000,\n"
-        "  \"mean_class_accuracy\": 50.0000,\n"
+        "  \"pixel_accuracy\": 95.0,\n"
+        "  \"mean_class_accuracy\": 50.0,\n"
         "  \"undecided_pixels\": 0,\n"
         "  \"per_class\": {\n"
-        "    \"background\": 90.0000,\n"
+        "    \"background\": 90.0,\n"
         "    \"cat\": null,\n"
         "    \"dog \\\"rex\\\"\": 12.3456\n"
         "  },\n"
         "  \"split\": \"val\",\n"
-        "  \"scales\": [1, 2]\n"
+        "  \"scales\": [\n"
+        "    1.0,\n"
+        "    0.75\n"
+        "  ]\n"
         "}\n");
-  CHECK_THROWS_WITH(wsss::scoresJson(threeClasses(), kNames, {{"mIoU", "1"}}), Contains("'mIoU'"));
-  CHECK_THROWS_WITH(wsss::scoresJson(threeClasses(), kNames, {{"a", "1"}, {"a", "2"}}),
+  CHECK_THROWS_WITH(wsss::scoresJson(threeClasses(), kNames, {{"mIoU", 1}}), Contains("'mIoU'"));
+  CHECK_THROWS_WITH(wsss::scoresJson(threeClasses(), kNames, {{"a", 1}, {"a", 2}}),
                     Contains("twice"));
-  CHECK(wsss::jsonString("a\\b\n") == "\"a\\\\b\\u000a\"");
+}
+
+TEST_CASE("evaluation report: percentages keep 4 decimals, NaN is null", "[report]") {
+  CHECK(wsss::jsonPercent(0.123456789).dump() == "12.3457");
+  CHECK(wsss::jsonPercent(1.0 / 3.0).dump() == "33.3333");
+  CHECK(wsss::jsonPercent(1).dump() == "100.0");
+  CHECK(wsss::jsonPercent(std::numeric_limits<double>::quiet_NaN()).is_null());
 }

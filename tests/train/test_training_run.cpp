@@ -4,6 +4,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "core/config/config_loader.h"
@@ -31,15 +32,14 @@ int64_t lineCount(const fs::path& file) {
   return lines;
 }
 
-// The "loss" objects of metrics.jsonl, one per step, in order.
+// The "loss" objects of metrics.jsonl, one per step, in order, as their JSON text.
 std::vector<std::string> lossCurve(const fs::path& metrics) {
   std::ifstream in(metrics);
   std::vector<std::string> curve;
   std::string line;
   while (std::getline(in, line)) {
-    const size_t start = line.find("\"loss\": {");
-    if (start == std::string::npos) continue;
-    curve.push_back(line.substr(start, line.find('}', start) - start));
+    const auto record = nlohmann::ordered_json::parse(line);
+    if (record.contains("loss")) curve.push_back(record["loss"].dump());
   }
   return curve;
 }
@@ -86,7 +86,7 @@ TEST_CASE("train writes its run folder and eval scores the checkpoint", "[train]
   CHECK(fs::exists(work / "config.yaml"));
   CHECK(lineCount(work / "metrics.jsonl") == 7);  // six steps and the final evaluation
   CHECK(lossCurve(work / "metrics.jsonl").size() == 6);
-  CHECK(readText(work / "metrics.jsonl").find("\"seg\": ") != std::string::npos);
+  CHECK(readText(work / "metrics.jsonl").find("\"seg\":") != std::string::npos);
   CHECK(fs::exists(work / "checkpoints/last.pt"));
   CHECK(fs::exists(work / "checkpoints/best.pt"));
   CHECK(fs::exists(work / "checkpoints/iter_000006.pt"));
@@ -104,19 +104,16 @@ TEST_CASE("train writes its run folder and eval scores the checkpoint", "[train]
     REQUIRE(scored.exitCode == 0);
     CHECK(scored.output.find("background") != std::string::npos);
     CHECK(scored.output.find("aeroplane") != std::string::npos);
-    const std::string metrics = readText(evalDir / "metrics.json");
-    CHECK(metrics.find("\"mIoU\": ") != std::string::npos);
-    CHECK(metrics.find("\"per_class\": {") != std::string::npos);
-    CHECK(metrics.find("\"flip\": true") != std::string::npos);
-    CHECK(metrics.find("\"iteration\": 6") != std::string::npos);
+    const auto metrics = nlohmann::ordered_json::parse(readText(evalDir / "metrics.json"));
+    CHECK(metrics.at("mIoU").is_number());
+    CHECK(metrics.at("per_class").contains("background"));
+    CHECK(metrics.at("flip") == true);
+    CHECK(metrics.at("scales") == nlohmann::ordered_json::array({0.75, 1.0}));
+    CHECK(metrics.at("iteration") == 6);
     // The throughput: 4 val images over the seconds the scoring took.
-    const auto number = [&](const std::string& key) {
-      const size_t at = metrics.find("\"" + key + "\": ");
-      REQUIRE(at != std::string::npos);
-      return std::stod(metrics.substr(at + key.size() + 4));
-    };
-    CHECK(number("seconds") > 0);
-    CHECK(number("images_per_second") == Approx(4.0 / number("seconds")).epsilon(1e-3));
+    const double seconds = metrics.at("seconds").get<double>();
+    CHECK(seconds > 0);
+    CHECK(metrics.at("images_per_second").get<double>() == Approx(4.0 / seconds).epsilon(1e-3));
     CHECK(scored.output.find("scored 4 images in") != std::string::npos);
     int pngs = 0;
     for (const auto& entry : fs::directory_iterator(dir / "png"))
@@ -129,8 +126,11 @@ TEST_CASE("train writes its run folder and eval scores the checkpoint", "[train]
                 (work / "checkpoints/best.pt").string() + " --target cam --split train");
     INFO(scored.output);
     REQUIRE(scored.exitCode == 0);
-    const std::string metrics = readText(work / "eval-train-cam/metrics.json");
-    CHECK(metrics.find("\"target\": \"cam\"") != std::string::npos);
+    const auto metrics =
+        nlohmann::ordered_json::parse(readText(work / "eval-train-cam/metrics.json"));
+    CHECK(metrics.at("target") == "cam");
+    CHECK(metrics.at("scales") == nlohmann::ordered_json::array({1.0}));
+    CHECK(metrics.at("flip") == false);
   }
   SECTION("eval refuses an unknown target and a split without masks") {
     const std::string checkpoint = (work / "checkpoints/last.pt").string();
@@ -228,8 +228,8 @@ TEST_CASE("a SupportNet run resumes exactly: SupportNet and the prototype memory
                                      tensors.at("cam_head.classifier.weight")));
   CHECK(tensors.at("prototype_memory/filled").sum().item<int64_t>() > 0);
   const std::string metrics = readText(dir / "straight/metrics.jsonl");
-  CHECK(metrics.find("\"rcm\": ") != std::string::npos);
-  CHECK(metrics.find("\"mam\": ") != std::string::npos);
+  CHECK(metrics.find("\"rcm\":") != std::string::npos);
+  CHECK(metrics.find("\"mam\":") != std::string::npos);
 
   SECTION("eval --target cam scores SupportNet's pseudo-labels from the checkpoint") {
     const std::string checkpoint = (dir / "straight/checkpoints/last.pt").string();
@@ -269,8 +269,8 @@ TEST_CASE("a self-guided run resumes exactly and eval scores its refined pseudo-
   const std::string config = instantToyConfig(dir, 24);
   requireExactResumeAfterSigterm(dir, config, kSelfGuidedOverrides, 24);
   const std::string metrics = readText(dir / "straight/metrics.jsonl");
-  CHECK(metrics.find("\"affc\": ") != std::string::npos);
-  CHECK(metrics.find("\"cam_target\": ") != std::string::npos);
+  CHECK(metrics.find("\"affc\":") != std::string::npos);
+  CHECK(metrics.find("\"cam_target\":") != std::string::npos);
 
   const std::string checkpoint = (dir / "straight/checkpoints/last.pt").string();
   const auto evalCam = [&](const std::string& overrides, const std::string& work) {
@@ -363,7 +363,7 @@ TEST_CASE("full supervision trains the segmentation head on the masks from the f
   REQUIRE(run.exitCode == 0);
   const auto curve = lossCurve(work / "metrics.jsonl");
   REQUIRE(curve.size() == 2);
-  CHECK(curve[0].find("\"seg\": ") != std::string::npos);
+  CHECK(curve[0].find("\"seg\":") != std::string::npos);
 }
 
 TEST_CASE("train without a checkpoint to resume says what to do", "[train]") {

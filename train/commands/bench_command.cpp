@@ -5,12 +5,13 @@
 #include <functional>
 #include <iostream>
 #include <memory>
-#include <sstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/json_format.h"
 #include "data/data_loader.h"
 #include "data/voc_dataset.h"
 #include "models/refine/image_refinement.h"
@@ -18,7 +19,6 @@
 #include "train/commands/experiment_setup.h"
 #include "train/crop_box.h"
 #include "train/device_batch.h"
-#include "train/evaluation/evaluation_report.h"
 #include "train/pseudo/pseudo_label_folder.h"
 #include "train/pseudo/pseudo_labels.h"
 #include "train/run_device.h"
@@ -29,50 +29,36 @@ namespace wsss {
 namespace {
 
 // --json FILE: the rows a bench prints, as one JSON object (written when the bench ends), so
-// that scripts compare runs without parsing the table.
+// that scripts compare runs without parsing the table:
+//   {"what": .., "backbone": .., "batch": .., "crop": .., <fields>, "rows": [{..}, ...]}
 class JsonReport {
  public:
   JsonReport(std::string path, const std::string& what, const ExperimentConfig& config)
-      : path_(std::move(path)) {
-    header_ << "\"what\": " << jsonString(what)
-            << ", \"backbone\": " << jsonString(config.model.backbone)
-            << ", \"batch\": " << config.train.batchSize
-            << ", \"crop\": " << config.data.augment.cropSize;
+      : path_(std::move(path)),
+        header_({{"what", what},
+                 {"backbone", config.model.backbone},
+                 {"batch", config.train.batchSize},
+                 {"crop", config.data.augment.cropSize}}) {}
+  void field(const std::string& name, const nlohmann::ordered_json& value) {
+    header_[name] = value;
   }
-  void field(const std::string& name, const std::string& jsonValue) {
-    header_ << ", " << jsonString(name) << ": " << jsonValue;
-  }
-  // One row: `fields` are "name": value pairs, already JSON.
-  void row(const std::vector<std::pair<std::string, std::string>>& fields) {
-    std::string text = "{";
-    for (const auto& [name, value] : fields) {
-      text += (text.size() > 1 ? ", " : "") + jsonString(name) + ": " + value;
-    }
-    rows_.push_back(text + "}");
-  }
+  // One row: an object, e.g. {{"workers", 2}, {"images_per_s", 41.5}}.
+  void row(const nlohmann::ordered_json& fields) { rows_.push_back(fields); }
   void write() const {
     if (path_.empty()) return;
-    std::string text = "{" + header_.str() + ", \"rows\": [";
-    for (size_t index = 0; index < rows_.size(); ++index) {
-      text += (index ? ",\n  " : "\n  ") + rows_[index];
-    }
-    writeFileAtomically(path_, text + "\n]}\n");
+    nlohmann::ordered_json report = header_;
+    report["rows"] = rows_;
+    writeFileAtomically(path_, jsonFileText(report));
   }
 
  private:
   std::string path_;
-  std::ostringstream header_;
-  std::vector<std::string> rows_;
+  nlohmann::ordered_json header_;
+  nlohmann::ordered_json rows_ = nlohmann::ordered_json::array();
 };
 
-std::string jsonNumber(double value) {
-  std::ostringstream text;
-  text.precision(6);
-  text << value;
-  return text.str();
-}
-
-std::string jsonBool(bool value) { return value ? "true" : "false"; }
+// A measured rate or time with the 6 significant digits the report has always had.
+double measured(double value) { return roundedToSignificantDigits(value, 6); }
 
 // Images per second of the training loader (read, augment, collate) with `workers` threads,
 // over `batches` batches after one batch of warm-up.
@@ -103,7 +89,7 @@ int benchLoader(const ExperimentConfig& config, const std::shared_ptr<const VocD
     const double rate = loaderThroughput(dataset, config, workers, batches);
     if (workers == 0) baseline = rate;
     std::printf("%8lld %12.1f %9.2fx\n", static_cast<long long>(workers), rate, rate / baseline);
-    report.row({{"workers", std::to_string(workers)}, {"images_per_s", jsonNumber(rate)}});
+    report.row({{"workers", workers}, {"images_per_s", measured(rate)}});
   }
   report.write();
   return 0;
@@ -126,8 +112,8 @@ int benchTrainingStep(const ExperimentConfig& config,
   const auto results =
       benchmarkTrainingSteps(config, dataset->numClasses(), batch, device, settings, steps);
   std::printf("%-32s %12s %10s %14s\n", "setting", "images/s", "vs first", "peak MiB");
-  report.field("device", jsonString(device.str()));
-  report.field("steps", std::to_string(steps));
+  report.field("device", device.str());
+  report.field("steps", steps);
   for (const StepBenchmarkResult& result : results) {
     const double ratio = result.imagesPerSecond / results.front().imagesPerSecond;
     if (result.peakMemoryMiB >= 0) {
@@ -137,15 +123,17 @@ int benchTrainingStep(const ExperimentConfig& config,
       std::printf("%-32s %12.1f %9.2fx %14s\n", result.setting.name.c_str(), result.imagesPerSecond,
                   ratio, "-");
     }
-    report.row(
-        {{"setting", jsonString(result.setting.name)},
-         {"threads", std::to_string(result.setting.threads > 0
-                                        ? result.setting.threads
-                                        : static_cast<int64_t>(torch::get_num_threads()))},
-         {"amp", jsonBool(result.setting.amp)},
-         {"channels_last", jsonBool(result.setting.channelsLast)},
-         {"images_per_s", jsonNumber(result.imagesPerSecond)},
-         {"peak_mib", result.peakMemoryMiB >= 0 ? jsonNumber(result.peakMemoryMiB) : "null"}});
+    const nlohmann::ordered_json peakMiB =
+        result.peakMemoryMiB >= 0 ? nlohmann::ordered_json(measured(result.peakMemoryMiB))
+                                  : nlohmann::ordered_json(nullptr);
+    report.row({{"setting", result.setting.name},
+                {"threads", result.setting.threads > 0
+                                ? result.setting.threads
+                                : static_cast<int64_t>(torch::get_num_threads())},
+                {"amp", result.setting.amp},
+                {"channels_last", result.setting.channelsLast},
+                {"images_per_s", measured(result.imagesPerSecond)},
+                {"peak_mib", peakMiB}});
   }
   report.write();
   return 0;
@@ -215,13 +203,11 @@ int benchRefinement(const ExperimentConfig& config,
   const std::string present = "refinement, present classes (max " +
                               std::to_string(batch.labels.sum(1).max().item<int64_t>()) + ")";
   std::printf("%-40s %12.1f %13.2fx\n", present.c_str(), presentMs, presentMs / stepMs);
-  report.field("device", jsonString(device.str()));
+  report.field("device", device.str());
   const std::pair<std::string, double> rows[] = {
       {"training step without refinement", stepMs}, {all, allMs}, {present, presentMs}};
   for (const auto& [name, ms] : rows) {
-    report.row({{"row", jsonString(name)},
-                {"ms_per_batch", jsonNumber(ms)},
-                {"vs_step", jsonNumber(ms / stepMs)}});
+    report.row({{"row", name}, {"ms_per_batch", measured(ms)}, {"vs_step", measured(ms / stepMs)}});
   }
   report.write();
   return 0;

@@ -1,11 +1,12 @@
 #include <chrono>
 #include <filesystem>
 #include <iostream>
-#include <sstream>
+#include <nlohmann/json.hpp>
 
 #include "core/atomic_file.h"
 #include "core/config/config_loader.h"
 #include "core/error.h"
+#include "core/json_format.h"
 #include "core/logging.h"
 #include "data/voc_dataset.h"
 #include "train/checkpoints/checkpoint.h"
@@ -53,10 +54,11 @@ Command evalCommand() {
                                     ("eval-" + split + "-" + targetWord))
                                        .string());
 
-    const TrainingProgress trained = readCheckpointProgress(checkpoint);
+    const torch::Device device = resolveDevice(config.device);
+    CheckpointFile file(checkpoint, device);
+    const TrainingProgress trained = file.progress();
     checkModelMatches(checkpoint, trained, config);
     const auto dataset = std::make_shared<const VocDataset>(config.data, split);
-    const torch::Device device = resolveDevice(config.device);
     // Every weight comes from the checkpoint; the pretrained file is not needed.
     TrainingModels models = buildTrainingModels(config, dataset->numClasses(), device, false);
     std::vector<CheckpointPart> parts;
@@ -64,14 +66,14 @@ Command evalCommand() {
         target.target == ScoredMaps::Cam && pseudoLabelSource(config.pseudo.source).readsSupport;
     if (supportLabels && models.support && models.support->ownWeights()) {
       WSSS_CHECK(
-          checkpointHasPart(checkpoint, "support"), "checkpoint ", checkpoint,
+          file.hasPart("support"), "checkpoint ", checkpoint,
           " has no SupportNet weights, so pseudo.source: support cannot be scored; the "
           "run was trained with support.mode ",
           choiceName(
               readConfigText<ExperimentConfig>(trained.configYaml, checkpoint).support.mode));
       parts.push_back({"support", models.support->ownWeights()});
     }
-    loadCheckpoint(checkpoint, *models.network, nullptr, false, parts);
+    file.load(*models.network, nullptr, false, parts);
     writeRunConfig(workDir, config);
 
     logInfo("scoring " + checkpoint + " (iteration " + std::to_string(trained.iteration) + ") on " +
@@ -85,16 +87,17 @@ Command evalCommand() {
     std::cout << formatScoresTable(scores, names);
 
     const bool cam = target.target == ScoredMaps::Cam;
+    const std::vector<double> scales = cam ? std::vector<double>{1.0} : config.eval.scales;
     const std::string metrics =
-        scoresJson(scores, names,
-                   {{"split", jsonString(split)},
-                    {"target", jsonString(targetWord)},
-                    {"checkpoint", jsonString(checkpoint)},
-                    {"iteration", std::to_string(trained.iteration)},
-                    {"scales", cam ? "[1]" : jsonNumberList(config.eval.scales)},
-                    {"flip", !cam && config.eval.flip ? "true" : "false"},
-                    {"seconds", std::to_string(seconds)},
-                    {"images_per_second", std::to_string(imagesPerSecond)}});
+        jsonFileText(scoresJson(scores, names,
+                                {{"split", split},
+                                 {"target", targetWord},
+                                 {"checkpoint", checkpoint},
+                                 {"iteration", trained.iteration},
+                                 {"scales", scales},
+                                 {"flip", !cam && config.eval.flip},
+                                 {"seconds", roundedToDecimals(seconds, 6)},
+                                 {"images_per_second", roundedToDecimals(imagesPerSecond, 6)}}));
     const std::string metricsPath = (std::filesystem::path(workDir) / "metrics.json").string();
     writeFileAtomically(metricsPath, metrics);
     logInfo("scored " + std::to_string(dataset->size()) + " images in " + std::to_string(seconds) +

@@ -1,10 +1,12 @@
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/json_format.h"
 #include "core/logging.h"
 #include "data/voc_dataset.h"
 #include "train/checkpoints/checkpoint.h"
@@ -43,15 +45,16 @@ std::string sweepTable(const std::vector<double>& thresholds,
   return table.str();
 }
 
-std::string sweepJson(const std::vector<double>& thresholds,
-                      const std::vector<SegmentationScores>& sweep) {
-  std::ostringstream json;
-  json << "[";
+// [{"threshold": 0.05, "mIoU": 41.2346}, ...]: thresholds with the 6 significant digits they
+// have always been written with, which drop the float noise of 0.05 * 3 (0.15000000000000002).
+nlohmann::ordered_json sweepJson(const std::vector<double>& thresholds,
+                                 const std::vector<SegmentationScores>& sweep) {
+  nlohmann::ordered_json json = nlohmann::ordered_json::array();
   for (size_t index = 0; index < sweep.size(); ++index) {
-    json << (index ? ", " : "") << "{\"threshold\": " << thresholds[index]
-         << ", \"mIoU\": " << jsonPercent(sweep[index].meanIou) << "}";
+    json.push_back({{"threshold", roundedToSignificantDigits(thresholds[index], 6)},
+                    {"mIoU", jsonPercent(sweep[index].meanIou)}});
   }
-  return json.str() + "]";
+  return json;
 }
 
 }  // namespace
@@ -81,13 +84,14 @@ Command pseudoCommand() {
         (std::filesystem::path(runDirOfCheckpoint(checkpoint)) / ("pseudo-" + split)).string());
 
     checkCciSource(config);
-    const TrainingProgress trained = readCheckpointProgress(checkpoint);
+    const torch::Device device = resolveDevice(config.device);
+    CheckpointFile file(checkpoint, device);
+    const TrainingProgress trained = file.progress();
     checkModelMatches(checkpoint, trained, config);
     const auto dataset = std::make_shared<const VocDataset>(config.data, split);
-    const torch::Device device = resolveDevice(config.device);
     // Every weight comes from the checkpoint; the pretrained file is not needed.
     TrainingModels models = buildTrainingModels(config, dataset->numClasses(), device, false);
-    loadCheckpoint(checkpoint, *models.network, nullptr, false, {});
+    file.load(*models.network, nullptr, false, {});
     writeRunConfig(workDir.string(), config);
 
     PseudoExportSettings settings;
@@ -108,42 +112,36 @@ Command pseudoCommand() {
     logInfo("wrote " + std::to_string(result.images) + " labels to " + settings.labelDir + " (" +
             std::to_string(imagesPerSecond) + " images/s on " + device.str() + ")");
 
-    const std::vector<std::pair<std::string, std::string>> fields = {
-        {"split", jsonString(split)},
-        {"checkpoint", jsonString(checkpoint)},
-        {"iteration", std::to_string(trained.iteration)},
-        {"cci_mode", jsonString(choiceName(config.cci.mode))},
-        {"cci_split", config.cci.split ? "true" : "false"},
-        {"cci_rounds", std::to_string(config.cci.rounds)},
-        {"cci_scales", jsonNumberList(config.cci.scales)},
-        {"cci_flip", config.cci.flip ? "true" : "false"},
-        {"refine", config.pseudo.refine ? "true" : "false"},
-        {"labels_dir", jsonString(settings.labelDir)},
-        {"images", std::to_string(result.images)},
-        {"images_per_second", std::to_string(imagesPerSecond)},
-        {"device", jsonString(device.str())}};
+    std::vector<std::pair<std::string, nlohmann::ordered_json>> fields = {
+        {"split", split},
+        {"checkpoint", checkpoint},
+        {"iteration", trained.iteration},
+        {"cci_mode", choiceName(config.cci.mode)},
+        {"cci_split", config.cci.split},
+        {"cci_rounds", config.cci.rounds},
+        {"cci_scales", config.cci.scales},
+        {"cci_flip", config.cci.flip},
+        {"refine", config.pseudo.refine},
+        {"labels_dir", settings.labelDir},
+        {"images", result.images},
+        {"images_per_second", roundedToDecimals(imagesPerSecond, 6)},
+        {"device", device.str()}};
     std::string metrics;
     if (result.scores) {
       const auto names = classNamesWithBackground(*dataset);
       std::cout << formatScoresTable(*result.scores, names);
       std::cout << sweepTable(settings.sweepThresholds, result.sweep);
       const size_t best = bestThreshold(result.sweep);
-      std::vector<std::pair<std::string, std::string>> scoredFields = fields;
-      scoredFields.emplace_back("bg_threshold_sweep",
-                                sweepJson(settings.sweepThresholds, result.sweep));
-      scoredFields.emplace_back("best_bg_threshold",
-                                std::to_string(settings.sweepThresholds[best]));
-      scoredFields.emplace_back("best_bg_threshold_mIoU", jsonPercent(result.sweep[best].meanIou));
-      metrics = scoresJson(*result.scores, names, scoredFields);
+      fields.emplace_back("bg_threshold_sweep", sweepJson(settings.sweepThresholds, result.sweep));
+      fields.emplace_back("best_bg_threshold",
+                          roundedToDecimals(settings.sweepThresholds[best], 6));
+      fields.emplace_back("best_bg_threshold_mIoU", jsonPercent(result.sweep[best].meanIou));
+      metrics = jsonFileText(scoresJson(*result.scores, names, fields));
     } else {
       logInfo("split " + split + " has no masks: the labels are written but not scored");
-      std::ostringstream json;
-      json << "{\n";
-      for (size_t index = 0; index < fields.size(); ++index) {
-        json << "  \"" << fields[index].first << "\": " << fields[index].second
-             << (index + 1 < fields.size() ? ",\n" : "\n");
-      }
-      metrics = json.str() + "}\n";
+      nlohmann::ordered_json unscored = nlohmann::ordered_json::object();
+      for (const auto& [key, value] : fields) unscored[key] = value;
+      metrics = jsonFileText(unscored);
     }
     const std::string metricsPath = (workDir / "metrics.json").string();
     writeFileAtomically(metricsPath, metrics);

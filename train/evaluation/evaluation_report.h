@@ -1,5 +1,6 @@
 #pragma once
 // Scores in the two forms people read them: a table for the log and metrics.json for tools.
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -14,21 +15,17 @@ namespace wsss {
 std::string formatScoresTable(const SegmentationScores& scores,
                               const std::vector<std::string>& classNames);
 
-// A JSON object, percentages with 4 decimals, null for NaN:
+// A JSON object, percentages rounded to 4 decimals, null for NaN:
 //   {"mIoU": 62.1234, "pixel_accuracy": ..., "mean_class_accuracy": ..., "undecided_pixels": N,
 //    "per_class": {"background": 88.1, "aeroplane": null, ...}, <extra fields in order>}
-// `extraFields` are (key, value already written as JSON), e.g. {"split", "\"val\""}; a key
-// that repeats a fixed one is an error.
-std::string scoresJson(const SegmentationScores& scores, const std::vector<std::string>& classNames,
-                       const std::vector<std::pair<std::string, std::string>>& extraFields = {});
+// `extraFields` say what was scored, e.g. {{"split", "val"}, {"scales", {1.0, 0.75}}}; a key
+// given twice or repeating a fixed one is an error. jsonFileText (core/json_format) writes it
+// as metrics.json.
+nlohmann::ordered_json scoresJson(
+    const SegmentationScores& scores, const std::vector<std::string>& classNames,
+    const std::vector<std::pair<std::string, nlohmann::ordered_json>>& extraFields = {});
 
-// A fraction as a JSON percentage with 4 decimals (null for NaN), as scoresJson writes them.
-std::string jsonPercent(double fraction);
-
-// Numbers as a JSON list: [1, 0.5].
-std::string jsonNumberList(const std::vector<double>& values);
-
-// `text` as a JSON string literal, quotes included.
-std::string jsonString(const std::string& text);
+// A fraction as a percentage rounded to 4 decimals (null for NaN), as scoresJson writes them.
+nlohmann::ordered_json jsonPercent(double fraction);
 
 }  // namespace wsss

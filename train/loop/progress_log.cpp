@@ -7,17 +7,28 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/json_format.h"
 
 namespace wsss {
 
 namespace {
 
-// The "iteration" of a metrics line, or -1 when it has none.
+// The "iteration" of a metrics line, or -1 when it has none. A line that is not JSON (cut
+// short by a kill, or written by an older wsss with NaN tokens) is searched for the key as
+// text, so a torn line of a step after the checkpoint is dropped too.
 int64_t lineIteration(const std::string& line) {
-  const std::string key = "\"iteration\": ";
+  const auto record = nlohmann::ordered_json::parse(line, nullptr, false);
+  if (!record.is_discarded()) {
+    if (!record.is_object()) return -1;
+    const auto iteration = record.find("iteration");
+    return iteration != record.end() && iteration->is_number_integer()
+               ? iteration->get<int64_t>()
+               : -1;
+  }
+  const std::string key = "\"iteration\":";
   const size_t at = line.find(key);
   if (at == std::string::npos) return -1;
-  return std::strtoll(line.c_str() + at + key.size(), nullptr, 10);
+  return std::strtoll(line.c_str() + at + key.size(), nullptr, 10);  // skips the spaces
 }
 
 void dropStepsAfter(const std::string& path, int64_t iteration) {
@@ -36,12 +47,17 @@ void dropStepsAfter(const std::string& path, int64_t iteration) {
   if (dropped) writeFileAtomically(path, kept);
 }
 
-std::string number(double value) {
-  if (!std::isfinite(value))
-    return std::isnan(value) ? "NaN" : (value > 0 ? "Infinity" : "-Infinity");
-  char text[32];
-  std::snprintf(text, sizeof text, "%.9g", value);
-  return text;
+// A step's value: 9 significant digits tell a float32 exactly (and are the digits metrics.jsonl
+// has always had, which tests/golden/ compares).
+double stepNumber(double value) { return roundedToSignificantDigits(value, 9); }
+
+// `value` with every number rounded to 6 significant digits, the evaluation's precision.
+nlohmann::ordered_json withEvaluationDigits(nlohmann::ordered_json value) {
+  if (value.is_number_float()) return roundedToSignificantDigits(value.get<double>(), 6);
+  for (auto& item : value) {
+    if (item.is_structured() || item.is_number_float()) item = withEvaluationDigits(item);
+  }
+  return value;
 }
 
 }  // namespace
@@ -75,20 +91,21 @@ void ProgressLog::recordStep(const StepRecord& record) {
     firstStepTime_ = now;
   }
   lastStepTime_ = now;
-  std::ostringstream line;
-  line << "{\"iteration\": " << record.iteration << ", \"loss\": {";
-  for (size_t index = 0; index < record.losses.size(); ++index) {
-    line << (index ? ", " : "") << '"' << record.losses[index].first
-         << "\": " << number(record.losses[index].second);
-  }
-  line << "}, \"lr\": " << number(record.lr)
-       << ", \"images_per_s\": " << number(record.imagesPerSecond) << "}\n";
-  metrics_ << line.str();
+  nlohmann::ordered_json losses = nlohmann::ordered_json::object();
+  for (const auto& [name, value] : record.losses) losses[name] = stepNumber(value);
+  const nlohmann::ordered_json line = {{"iteration", record.iteration},
+                                       {"loss", losses},
+                                       {"lr", stepNumber(record.lr)},
+                                       {"images_per_s", stepNumber(record.imagesPerSecond)}};
+  metrics_ << jsonLineText(line) << "\n";
   metrics_.flush();
 }
 
-void ProgressLog::recordEvaluation(int64_t iteration, const std::string& json) {
-  metrics_ << "{\"iteration\": " << iteration << ", \"eval\": {" << json << "}}\n";
+void ProgressLog::recordEvaluation(int64_t iteration,
+                                   const nlohmann::ordered_json& evaluation) {
+  const nlohmann::ordered_json line = {{"iteration", iteration},
+                                       {"eval", withEvaluationDigits(evaluation)}};
+  metrics_ << jsonLineText(line) << "\n";
   metrics_.flush();
 }
 

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,9 +26,13 @@ class ProgressLog {
   // file tells the one history the weights have.
   ProgressLog(const std::string& metricsPath, int64_t totalIterations, int64_t resumedAt);
 
+  // {"iteration": 120, "loss": {"cls": .., "total": ..}, "lr": .., "images_per_s": ..}: each
+  // value with 9 significant digits, which tell a float32 loss exactly; a value that is not a
+  // finite number is written as null.
   void recordStep(const StepRecord& record);
-  // `json` is an object's members without braces, e.g. "\"mIoU\": 41.2".
-  void recordEvaluation(int64_t iteration, const std::string& json);
+  // {"iteration": 250, "eval": <evaluation>}: `evaluation` is an object such as {"split": "val",
+  // "mIoU": 41.2346}; its numbers are written with 6 significant digits (null if not finite).
+  void recordEvaluation(int64_t iteration, const nlohmann::ordered_json& evaluation);
 
   // "iteration 120/1000  eta 3m12s  cls 0.4120  seg 0.8731  total 1.2851  lr 1.00e-02  93.1 img/s"
   std::string progressLine(const StepRecord& record) const;

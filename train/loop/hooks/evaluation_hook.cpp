@@ -5,7 +5,6 @@
 #include "core/atomic_file.h"
 #include "core/logging.h"
 #include "train/checkpoints/checkpoint_files.h"
-#include "train/evaluation/evaluation_report.h"
 #include "train/evaluation/network_evaluation.h"
 #include "train/loop/training_hook.h"
 
@@ -49,11 +48,10 @@ class EvaluationHook : public TrainingHook {
            << ")";
     }
     logInfo(line.str());
-    std::ostringstream json;
-    json.precision(6);
-    json << "\"split\": " << jsonString(run.config.data.valSplit) << ", \"mIoU\": " << miou
-         << ", \"pixel_accuracy\": " << 100.0 * scores.pixelAccuracy;
-    run.log->recordEvaluation(progress.iteration, json.str());
+    run.log->recordEvaluation(progress.iteration,
+                              {{"split", run.config.data.valSplit},
+                               {"mIoU", miou},
+                               {"pixel_accuracy", 100.0 * scores.pixelAccuracy}});
   }
 };
 
