@@ -6,7 +6,7 @@
 #include <memory>
 
 #include "data/data_loader.h"
-#include "data/toy_dataset.h"
+#include "data/toy/toy_dataset.h"
 #include "data/voc_dataset.h"
 #include "test_helpers.h"
 
