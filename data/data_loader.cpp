@@ -20,7 +20,6 @@ LoaderOptions loaderOptionsFor(const DataOptions& data, int64_t batchSize, bool 
   options.infinite = training;
   options.training = training;
   options.onErrorSkip = data.onError == "skip";
-  options.points = data.points;
   options.seed = seed;
   options.augment = data.augment;
   return options;
@@ -56,7 +55,8 @@ std::optional<Batch> DataLoader::next() {
     settings.dropLast = options_.dropLast;
     settings.infinite = options_.infinite;
     settings.onErrorSkip = options_.onErrorSkip;
-    settings.points = options_.points;
+    // The source knows whether it reads clicks, so the loader cannot disagree with it.
+    settings.points = source_->readsPoints();
     pipeline_ =
         std::make_unique<LoaderPipeline>(source_, augmenter_, settings, state_, &loggedIds_);
   }

@@ -16,6 +16,9 @@ DataOptions trainingDataOptions(const ExperimentConfig& config) {
     // An absolute folder replaces data.root when the dataset joins root and mask folder.
     data.maskDirs = {fs::absolute(config.pseudo.dir).lexically_normal().string()};
   }
+  // Saliency maps and clicks are read only for a method that uses them, so a devkit without
+  // them serves every other run. No method reads clicks yet.
+  if (config.aamr.enabled) data.needs.saliencyFor = "aamr";
   return data;
 }
 

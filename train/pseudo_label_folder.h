@@ -13,7 +13,8 @@ struct ExperimentConfig;
 class VocDataset;
 
 // The data options of the training split: config.data, with the masks read from pseudo.dir
-// (made absolute) under supervision pseudo_dir.
+// (made absolute) under supervision pseudo_dir, and the saliency maps and clicks that the
+// configured methods read (DataOptions::needs).
 DataOptions trainingDataOptions(const ExperimentConfig& config);
 
 // Under supervision pseudo_dir, throws wsss::Error unless pseudo.dir is a folder holding

@@ -92,8 +92,8 @@ torch::Tensor aamrTerm(const torch::Tensor& logits, const PseudoTargets& pseudo,
              "supervision image_labels, not ",
              config.supervision);
   WSSS_CHECK(batch.saliency.defined(),
-             "aamr is on, but the batch has no saliency maps: set data.saliency: true "
-             "(SALImages/<id>.png under data.root)");
+             "aamr is on, but the batch has no saliency maps: read the training split with "
+             "trainingDataOptions(config), which reads them from data.saliency_dir");
   torch::Tensor valid;
   if (batch.cropBox.defined()) {
     valid = insideCropBox(batch.cropBox, batch.image.size(2), batch.image.size(3),

@@ -70,13 +70,14 @@ class CheckedVoc {
     writeText(root() / "ImageSets" / "Segmentation" / (name + ".txt"), text);
   }
 
+  // The options of a run whose methods read saliency maps and clicks.
   wsss::DataOptions options() const {
     writeText(root() / "points.json", "{\n" + points_ + "\n}\n");
     wsss::DataOptions options;
     options.root = root().string();
     options.labelSource = "xml";
-    options.saliency = true;
-    options.points = true;
+    options.needs.saliencyFor = "aamr";
+    options.needs.pointsFor = "pointsup";
     options.workers = 3;
     return options;
   }
@@ -181,8 +182,7 @@ TEST_CASE("data-check lists the first 20 ids of a kind", "[data_check]") {
   for (int i = 0; i < 25; ++i) ids.push_back("ghost" + std::to_string(100 + i));
   voc.split("test", ids);
   wsss::DataOptions options = voc.options();
-  options.saliency = false;
-  options.points = false;
+  options.needs = {};
   options.labelSource = "auto";
   const wsss::DataCheckReport report = wsss::checkDataset(options, {"test"});
   CHECK(report.count(ProblemKind::MissingImage) == 25);

@@ -36,8 +36,8 @@ std::string corruptedDevkit(const TempDir& dir) {
 wsss::DataOptions toyData(const TempDir& dir) {
   wsss::DataOptions data;
   data.root = (dir / "toy").string();
-  data.saliency = true;
-  data.points = true;
+  data.needs.saliencyFor = "aamr";
+  data.needs.pointsFor = "a point method";
   data.workers = 2;
   data.augment.cropSize = 96;
   return data;

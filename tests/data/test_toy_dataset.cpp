@@ -217,8 +217,8 @@ TEST_CASE("toy dataset reads back through the VOC reader", "[toy]") {
   wsss::writeToyDataset(smallOptions(dir.path(), 7));
   wsss::DataOptions options;
   options.root = dir.path().string();
-  options.saliency = true;
-  options.points = true;
+  options.needs.saliencyFor = "aamr";
+  options.needs.pointsFor = "a point method";
   for (const std::string split : {"train_aug", "val"}) {
     INFO(split);
     options.labelSource = "xml";

@@ -119,12 +119,12 @@ TEST_CASE("toy-data writes a dataset that data-check finds clean, and faults mak
 
   const fs::path workDir = dir / "run";
   const auto clean = runWsss("data-check --config " + quoted(experiment) +
-                             " data.saliency=true data.points=true --work-dir " + quoted(workDir));
+                             " data.workers=2 --work-dir " + quoted(workDir));
   INFO(clean.output);
   CHECK(clean.exitCode == 0);
   CHECK(fs::exists(workDir / "config.yaml"));
   CHECK(fs::exists(workDir / "data_check.txt"));
-  CHECK_THAT(readText(workDir / "config.yaml"), Contains("saliency: true"));
+  CHECK_THAT(readText(workDir / "config.yaml"), Contains("workers: 2"));
 
   // Truncate one training image: data-check names it and exits non-zero.
   std::string firstId;
