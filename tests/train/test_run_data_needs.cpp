@@ -1,6 +1,6 @@
 // A run reads saliency maps and clicks only when one of its methods does: the toy baseline
-// trains on a devkit without SALImages/ and points.json; aamr on the same devkit stops at its
-// first batch with an error naming the missing map and aamr.
+// trains, and data-check passes, on a devkit without SALImages/ and points.json; aamr on the
+// same devkit stops at its first batch with an error naming the missing map and aamr.
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -33,6 +33,11 @@ TEST_CASE("a devkit without saliency maps and clicks serves every run that reads
   CHECK(baseline.exitCode == 0);
   CHECK(fs::exists(dir / "baseline" / "checkpoints" / "last.pt"));
 
+  const auto checked = runWsss("data-check --config " + quoted(config));
+  CHECK(checked.exitCode == 0);
+  CHECK_THAT(checked.output, Contains("saliency maps: not checked"));
+  CHECK_THAT(checked.output, Contains("clicks: not checked"));
+
   // aamr reads saliency maps: the first batch names a missing one, and aamr.
   const auto aamr = runWsss("train --config " + quoted(config) + " aamr.enabled=true --work-dir " +
                             quoted(dir / "aamr"));
@@ -42,4 +47,10 @@ TEST_CASE("a devkit without saliency maps and clicks serves every run that reads
              Contains("aamr reads saliency maps, but " + (root / "SALImages").string() + "/"));
   CHECK_THAT(aamr.output, Contains(".png does not exist"));
   CHECK_FALSE(fs::exists(dir / "aamr" / "checkpoints" / "last.pt"));
+
+  // data-check says the same before any training, for every image of the training split only.
+  const auto aamrCheck = runWsss("data-check --config " + quoted(config) + " aamr.enabled=true");
+  CHECK(aamrCheck.exitCode == 1);
+  CHECK_THAT(aamrCheck.output, Contains("missing_saliency: 16 ("));
+  CHECK_THAT(aamrCheck.output, Contains("aamr reads saliency maps"));
 }
