@@ -40,15 +40,16 @@ size_t DataCheckReport::totalProblems() const {
   return total;
 }
 
-DataCheckReport checkDataset(const DataOptions& options, const std::vector<std::string>& splits) {
+DataCheckReport checkDataset(const std::vector<SplitToCheck>& splits) {
   DataCheckReport report;
-  report.root = options.root;
+  if (splits.empty()) return report;
+  report.root = splits.front().options.root;
   std::vector<DataProblem> listProblems;
   std::vector<VocDataset> datasets;
   datasets.reserve(splits.size());
-  for (const std::string& split : splits) {
-    datasets.emplace_back(options, split, listProblems);
-    report.imagesPerSplit.emplace_back(split, datasets.back().size());
+  for (const SplitToCheck& split : splits) {
+    datasets.emplace_back(split.options, split.split, listProblems);
+    report.splits.push_back({split.split, datasets.back().size(), split.options.needs});
   }
 
   std::vector<Job> jobs;
@@ -76,8 +77,9 @@ DataCheckReport checkDataset(const DataOptions& options, const std::vector<std::
       }
     }
   };
-  const size_t threads = std::min<size_t>(
-      static_cast<size_t>(std::max<int64_t>(1, options.workers)), std::max<size_t>(1, jobs.size()));
+  const size_t threads =
+      std::min<size_t>(static_cast<size_t>(std::max<int64_t>(1, splits.front().options.workers)),
+                       std::max<size_t>(1, jobs.size()));
   std::vector<std::thread> pool;
   for (size_t thread = 1; thread < threads; ++thread) pool.emplace_back(work);
   work();
@@ -92,12 +94,28 @@ DataCheckReport checkDataset(const DataOptions& options, const std::vector<std::
   return report;
 }
 
+DataCheckReport checkDataset(const DataOptions& options, const std::vector<std::string>& splits) {
+  std::vector<SplitToCheck> checks;
+  for (const std::string& split : splits) checks.push_back({split, options});
+  return checkDataset(checks);
+}
+
 std::string formatDataCheckReport(const DataCheckReport& report) {
   std::ostringstream out;
   out << "data-check of " << report.root << "\n";
-  for (const auto& [split, images] : report.imagesPerSplit) {
-    out << "  " << split << ": " << images << " images\n";
+  bool saliencyRead = false;
+  bool pointsRead = false;
+  for (const CheckedSplit& split : report.splits) {
+    out << "  " << split.name << ": " << split.images << " images";
+    if (split.needs.saliency()) out << ", saliency maps (" << split.needs.saliencyFor << ")";
+    if (split.needs.points()) out << ", clicks (" << split.needs.pointsFor << ")";
+    out << "\n";
+    saliencyRead = saliencyRead || split.needs.saliency();
+    pointsRead = pointsRead || split.needs.points();
   }
+  // Said outright, so that a clean report is not taken to vouch for files it never opened.
+  if (!saliencyRead) out << "  saliency maps: not checked, no method of the run reads them\n";
+  if (!pointsRead) out << "  clicks: not checked, no method of the run reads them\n";
   out << "  distinct images checked: " << report.imagesChecked << "\n";
   for (const auto& [kind, list] : report.problems) {
     out << problemKindName(kind) << ": " << list.size() << " (";

@@ -9,8 +9,6 @@ namespace wsss {
 
 LoaderOptions loaderOptionsFor(const DataOptions& data, int64_t batchSize, bool training,
                                uint64_t seed) {
-  WSSS_CHECK(data.onError == "raise" || data.onError == "skip",
-             "data.on_error: expected raise or skip, got '", data.onError, "'");
   LoaderOptions options;
   options.batchSize = batchSize;
   options.workers = data.workers;
@@ -19,8 +17,7 @@ LoaderOptions loaderOptionsFor(const DataOptions& data, int64_t batchSize, bool 
   options.dropLast = training;
   options.infinite = training;
   options.training = training;
-  options.onErrorSkip = data.onError == "skip";
-  options.points = data.points;
+  options.onErrorSkip = data.onError == OnError::Skip;
   options.seed = seed;
   options.augment = data.augment;
   return options;
@@ -56,7 +53,8 @@ std::optional<Batch> DataLoader::next() {
     settings.dropLast = options_.dropLast;
     settings.infinite = options_.infinite;
     settings.onErrorSkip = options_.onErrorSkip;
-    settings.points = options_.points;
+    // The source knows whether it reads clicks, so the loader cannot disagree with it.
+    settings.points = source_->readsPoints();
     pipeline_ =
         std::make_unique<LoaderPipeline>(source_, augmenter_, settings, state_, &loggedIds_);
   }

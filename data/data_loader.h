@@ -27,7 +27,6 @@ struct LoaderOptions {
   bool infinite = true;      // loop over epochs; false = one pass, then next() returns nullopt
   bool training = true;      // random augmentation; false = normalisation only
   bool onErrorSkip = false;  // skip (and report once) samples that fail to load
-  bool points = false;       // Batch::points is filled
   uint64_t seed = 0;
   AugmentOptions augment;
 };

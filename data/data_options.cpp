@@ -38,13 +38,20 @@ void DataOptions::describe(OptionTable& table) {
   table.field("val_split", valSplit, "split list for evaluation").nonEmpty();
   table.field("classes", classes,
               "class names in index order; empty: <root>/classes.txt, else the 20 VOC classes");
-  table.choice("label_source", labelSource, {"auto", "xml", "mask"},
+  table.choice("label_source", labelSource,
                "image labels from Annotations/*.xml, from the mask, or XML where present");
   table.field("mask_dirs", maskDirs, "mask folders under root, searched in order").length(1, 16);
-  table.field("saliency", saliency, "load saliency maps from SALImages/<id>.png");
-  table.field("points", points, "load clicks from points_file");
+  // Read only for a method that uses them (DataNeeds): aamr reads saliency maps.
+  table.field("saliency_dir", saliencyDir, "folder of saliency maps <id>.png, relative to root")
+      .nonEmpty();
   table.field("points_file", pointsFile, "What's-the-Point JSON, relative to root").nonEmpty();
-  table.choice("on_error", onError, {"raise", "skip"},
+  table.removed("saliency",
+                "removed: saliency maps are read when a method that uses them is on (aamr), "
+                "from data.saliency_dir; delete this key");
+  table.removed("points",
+                "removed: clicks are read from data.points_file when a method that uses them "
+                "is on; delete this key");
+  table.choice("on_error", onError,
                "a bad image stops the run (raise) or is logged once and skipped (skip)");
   table.field("workers", workers, "loader threads (0: load in the training thread)").atLeast(0);
   table.field("prefetch", prefetch, "batches prepared ahead of training").atLeast(1);

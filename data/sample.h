@@ -21,8 +21,8 @@ struct Sample {
   std::string id;
   cv::Mat image;     // CV_8UC3, RGB order
   cv::Mat mask;      // CV_8UC1 class indices (0 = background, 1..C, 255 = void); empty if none
-  cv::Mat saliency;  // CV_8UC1 grey 0..255; empty unless saliency is switched on
-  std::vector<Point> points;    // empty unless points are switched on
+  cv::Mat saliency;  // CV_8UC1 grey 0..255; empty unless a method reads saliency maps
+  std::vector<Point> points;    // empty unless a method reads clicks
   std::vector<uint8_t> labels;  // size C: 1 where foreground class c (mask value c+1) is present
 };
 

@@ -16,6 +16,9 @@ class SampleSource {
   // Reads sample `index`; throws wsss::Error naming the image id and the file on bad input.
   // Must be safe to call from several threads at once.
   virtual Sample load(size_t index) const = 0;
+  // Whether its samples carry the clicks a method reads: the loader then gives every batch
+  // Batch::points, with no rows where no click survived the crop.
+  virtual bool readsPoints() const { return false; }
 };
 
 }  // namespace wsss

@@ -69,6 +69,8 @@ const char* problemKindName(ProblemKind kind) {
       return "missing_split";
     case ProblemKind::DuplicateId:
       return "duplicate_id";
+    case ProblemKind::MissingPoints:
+      return "missing_points";
     case ProblemKind::UnreadablePoints:
       return "unreadable_points";
     case ProblemKind::MissingImage:
@@ -133,9 +135,6 @@ VocDataset::VocDataset(const DataOptions& options, const std::string& split,
 }
 
 void VocDataset::open(std::vector<DataProblem>* problems) {
-  const std::string& source = options_.labelSource;
-  WSSS_CHECK(source == "auto" || source == "xml" || source == "mask", "data.label_source is '",
-             source, "', expected auto, xml or mask");
   WSSS_CHECK(!options_.maskDirs.empty(), "data.mask_dirs is empty; name at least one folder");
   classNames_ = resolveClassNames(options_);
 
@@ -171,13 +170,24 @@ void VocDataset::open(std::vector<DataProblem>* problems) {
     }
   }
 
-  if (options_.points) {
-    try {
-      points_ = readPointsJson(pointsPath());
-    } catch (const Error& error) {
-      if (!problems) throw;
-      problems->push_back({ProblemKind::UnreadablePoints, split_, pointsPath(), error.what()});
-    }
+  if (!options_.needs.points()) return;
+  const std::string pointsFile = pointsPath();
+  if (!fileExists(pointsFile)) {
+    const std::string& method = options_.needs.pointsFor;
+    DataProblem problem{ProblemKind::MissingPoints, split_, pointsFile,
+                        method + " reads clicks, but the points file " + pointsFile +
+                            " does not exist (data.points_file names it, relative to "
+                            "data.root; or switch " +
+                            method + " off)"};
+    if (!problems) WSSS_FAIL(problem.detail);
+    problems->push_back(problem);
+    return;
+  }
+  try {
+    points_ = readPointsJson(pointsFile);
+  } catch (const Error& error) {
+    if (!problems) throw;
+    problems->push_back({ProblemKind::UnreadablePoints, split_, pointsFile, error.what()});
   }
 }
 
@@ -208,7 +218,8 @@ std::string VocDataset::annotationPath(const std::string& id) const {
 }
 
 std::string VocDataset::saliencyPath(const std::string& id) const {
-  return (fs::path(options_.root) / "SALImages" / (id + ".png")).string();
+  // An absolute saliency_dir replaces the root in the join.
+  return (fs::path(options_.root) / options_.saliencyDir / (id + ".png")).string();
 }
 
 std::string VocDataset::pointsPath() const {
@@ -301,8 +312,8 @@ void VocDataset::inspectMask(const std::string& id, const cv::Mat& image, Sample
 void VocDataset::inspectLabels(const std::string& id, Sample& sample,
                                std::vector<DataProblem>& problems) const {
   const std::string xmlFile = annotationPath(id);
-  const bool useXml =
-      options_.labelSource == "xml" || (options_.labelSource == "auto" && fileExists(xmlFile));
+  const bool useXml = options_.labelSource == LabelSource::Xml ||
+                      (options_.labelSource == LabelSource::Auto && fileExists(xmlFile));
   std::string sourceFile;
   if (useXml) {
     if (!fileExists(xmlFile)) {
@@ -354,13 +365,15 @@ void VocDataset::inspectLabels(const std::string& id, Sample& sample,
 
 void VocDataset::inspectSaliency(const std::string& id, const cv::Mat& image, Sample& sample,
                                  std::vector<DataProblem>& problems) const {
-  if (!options_.saliency) return;
+  if (!options_.needs.saliency()) return;
+  const std::string& method = options_.needs.saliencyFor;
   const std::string file = saliencyPath(id);
   if (!fileExists(file)) {
     problems.push_back({ProblemKind::MissingSaliency, id, file,
-                        "saliency map " + file +
-                            " does not exist (data.saliency is on: add SALImages or switch "
-                            "it off)"});
+                        method + " reads saliency maps, but " + file +
+                            " does not exist (every training image needs a grey 0..255 "
+                            "<id>.png at its size in data.saliency_dir; or switch " +
+                            method + " off)"});
     return;
   }
   cv::Mat saliency;
@@ -381,7 +394,7 @@ void VocDataset::inspectSaliency(const std::string& id, const cv::Mat& image, Sa
 
 void VocDataset::inspectPoints(const std::string& id, const cv::Mat& image, Sample& sample,
                                std::vector<DataProblem>& problems) const {
-  if (!options_.points) return;
+  if (!options_.needs.points()) return;
   const auto found = points_.find(id);
   if (found == points_.end()) return;
   const std::string file = pointsPath();

@@ -1,9 +1,9 @@
 #pragma once
-// The PASCAL VOC 2012 reader. A split list names the images; each image brings what exists
-// and is switched on: the RGB image, its mask, image-level labels (from Annotations/*.xml or
-// from the mask), a saliency map and point clicks. Every read goes through inspect(), which
-// lists all problems of one image; load() turns them into an exception and data-check into a
-// report, so both judge the files the same way.
+// The PASCAL VOC 2012 reader. A split list names the images; each image brings the RGB image,
+// its mask and image-level labels (from Annotations/*.xml or from the mask), and its saliency
+// map and point clicks when a method of the run reads them (DataOptions::needs). Every read
+// goes through inspect(), which lists all problems of one image; load() turns them into an
+// exception and data-check into a report, so both judge the files the same way.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -17,6 +17,7 @@ namespace wsss {
 enum class ProblemKind {
   MissingSplit,
   DuplicateId,
+  MissingPoints,
   UnreadablePoints,
   MissingImage,
   UnreadableImage,
@@ -57,9 +58,9 @@ SplitList readSplitList(const std::string& path);
 
 class VocDataset : public SampleSource {
  public:
-  // Reads <root>/ImageSets/Segmentation/<split>.txt, the class list and (when switched on)
-  // the points file. Throws wsss::Error naming the file for a missing split list, duplicate
-  // ids, a bad points file or bad options.
+  // Reads <root>/ImageSets/Segmentation/<split>.txt, the class list and (when a method reads
+  // clicks) the points file. Throws wsss::Error naming the file for a missing split list,
+  // duplicate ids, a missing or bad points file or bad options.
   VocDataset(const DataOptions& options, const std::string& split);
   // For data-check: problems of the split list and the points file are appended to
   // `problems` instead of thrown. Duplicates keep their first place; a missing split list
@@ -70,6 +71,7 @@ class VocDataset : public SampleSource {
   size_t size() const override;
   const std::string& id(size_t index) const override;
   int64_t numClasses() const override;
+  bool readsPoints() const override { return options_.needs.points(); }
   // Thread-safe. Throws wsss::Error naming the id and the files for every problem that
   // stops loading (see stopsLoading).
   Sample load(size_t index) const override;
@@ -88,7 +90,7 @@ class VocDataset : public SampleSource {
   std::string imagePath(const std::string& id) const;       // JPEGImages/<id>.jpg
   std::string maskPath(const std::string& id) const;        // first existing; "" when none
   std::string annotationPath(const std::string& id) const;  // Annotations/<id>.xml
-  std::string saliencyPath(const std::string& id) const;    // SALImages/<id>.png
+  std::string saliencyPath(const std::string& id) const;    // <saliency_dir>/<id>.png
   std::string pointsPath() const;                           // data.points_file resolved
 
  private:

@@ -21,7 +21,8 @@ bool fitsPixels(const torch::Tensor& map, const torch::Tensor& scores) {
 void AamrOptions::describe(OptionTable& table) {
   table.field("enabled", enabled,
               "train the segmentation head on the activation-aware saliency target (L_aamr) "
-              "instead of the two-threshold pseudo-labels; needs data.saliency");
+              "instead of the two-threshold pseudo-labels; reads saliency maps from "
+              "data.saliency_dir");
   table.field("weight", weight, "weight of L_aamr").atLeast(0);
   table.field("alpha", alpha, "α of the background score (1 − max_c Â_c)^α").positive();
   table.field("salient_threshold", salientThreshold, "a pixel with saliency ≥ this is salient")

@@ -14,7 +14,7 @@
 #include <sstream>
 #include <thread>
 
-#include "data/toy_dataset.h"
+#include "data/toy/toy_dataset.h"
 
 namespace wsss::test {
 

@@ -89,11 +89,6 @@ void ExperimentConfig::describe(OptionTable& table) {
   });
   table.declared("aamr.enabled").rule([this] {
     if (!aamr.enabled) return std::string();
-    if (!data.saliency) {
-      return std::string(
-          "aamr needs saliency maps: set data.saliency: true (SALImages/<id>.png under "
-          "data.root)");
-    }
     return supervision == Supervision::ImageLabels
                ? std::string()
                : "aamr builds its target from the CAM, so it needs supervision image_labels, "

@@ -46,6 +46,9 @@ class ConfigReader {
   void readFile(const fs::path& file, const std::string& namedBy);
   void readText(const std::string& text, const std::string& origin, const fs::path& folder);
   void applyOverride(const std::string& override);
+  // Whether a removed key is passed over (in a config an earlier wsss wrote) instead of
+  // reported.
+  void skipRemovedKeys(bool skip) { skipRemoved_ = skip; }
   // Runs every field's checks and throws when anything went wrong.
   void finish();
 
@@ -61,6 +64,9 @@ class ConfigReader {
   // Section path ("" for the top) to the names of its keys, in declaration order.
   std::map<std::string, std::vector<std::string>> keys_;
   std::vector<std::string> allPaths_;
+  // Removed key to the message that says what took its place.
+  std::map<std::string, std::string> removed_;
+  bool skipRemoved_ = false;
   std::map<std::string, std::string> origins_;
   std::vector<std::string> problems_;
   // Files being read, outermost first, as (canonical path, shown path): finds base cycles.
@@ -90,6 +96,7 @@ ConfigReader::ConfigReader(OptionTable& table) : table_(table) {
     addKey(section.first);
     allPaths_.push_back(section.first);
   }
+  for (const auto& [path, message] : table.removedKeys()) removed_[path] = message;
 }
 
 void ConfigReader::readFile(const fs::path& file, const std::string& namedBy) {
@@ -199,6 +206,10 @@ void ConfigReader::applyValue(const std::string& path, const YAML::Node& value,
     }
     return;
   }
+  if (const auto removed = removed_.find(path); removed != removed_.end()) {
+    if (!skipRemoved_) problems_.push_back(path + ": " + removed->second + " (" + origin + ")");
+    return;
+  }
   reportUnknown(path, origin);
 }
 
@@ -291,7 +302,11 @@ void loadConfig(const std::string& file, const std::vector<std::string>& overrid
 void loadConfigText(const std::string& yamlText, const std::string& origin,
                     const std::vector<std::string>& overrides, OptionTable& table) {
   ConfigReader reader(table);
+  // The saved config of an older run still holds the keys removed since; what they set is
+  // now derived, so they are passed over. Overrides are typed now and are checked as usual.
+  reader.skipRemovedKeys(true);
   reader.readText(yamlText, origin, fs::path());
+  reader.skipRemovedKeys(false);
   for (const auto& override : overrides) reader.applyOverride(override);
   reader.finish();
 }

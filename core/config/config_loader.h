@@ -27,7 +27,9 @@ class ConfigError : public Error {
 void loadConfig(const std::string& file, const std::vector<std::string>& overrides,
                 OptionTable& table);
 // Same, from YAML text; `origin` names it in errors (e.g. "checkpoint runs/x/last.pt"). Bases
-// named in the text are relative to the working directory.
+// named in the text are relative to the working directory. The text is taken as a config that
+// wsss wrote (a checkpoint's): keys removed since (OptionTable::removed) are passed over in it,
+// so older runs still resume and evaluate; in the overrides they are errors as in a file.
 void loadConfigText(const std::string& yamlText, const std::string& origin,
                     const std::vector<std::string>& overrides, OptionTable& table);
 

@@ -296,6 +296,11 @@ OptionField& OptionTable::wordChoice(const std::string& key, std::vector<std::st
   return added;
 }
 
+void OptionTable::removed(const std::string& key, const std::string& message) {
+  checkNewKey(key);
+  removed_.emplace_back(join(key), message);
+}
+
 const OptionField* OptionTable::find(const std::string& path) const {
   for (const auto& candidate : fields_) {
     if (candidate->path() == path) return candidate.get();
@@ -328,7 +333,10 @@ void OptionTable::checkNewKey(const std::string& key) const {
              "': a key must be a non-empty name without '.', '=' or spaces");
   WSSS_CHECK(!(prefix_.empty() && key == "base"),
              "option 'base': the top-level key 'base' is reserved for file inheritance");
-  WSSS_CHECK(find(path) == nullptr && !isSection(path), "option ", path, " is declared twice");
+  const bool removedBefore = std::any_of(removed_.begin(), removed_.end(),
+                                         [&](const auto& entry) { return entry.first == path; });
+  WSSS_CHECK(find(path) == nullptr && !isSection(path) && !removedBefore, "option ", path,
+             " is declared twice");
 }
 
 void OptionTable::beginSection(const std::string& key, const std::string& help) {

@@ -122,6 +122,10 @@ class OptionTable {
     endSection();
   }
 
+  // A key that is no longer an option: a config that sets it is an error carrying `message`
+  // (what took its place), rather than "unknown key". Help and dumps leave it out.
+  void removed(const std::string& key, const std::string& message);
+
   // Fields in declaration order; a section's fields are contiguous.
   const std::vector<std::unique_ptr<OptionField>>& fields() const { return fields_; }
   // (dotted path, help) of every section in declaration order.
@@ -131,6 +135,8 @@ class OptionTable {
   // another section. Throws if there is none.
   OptionField& declared(const std::string& path);
   bool isSection(const std::string& path) const;
+  // (dotted path, message) of every removed key, in declaration order.
+  const std::vector<std::pair<std::string, std::string>>& removedKeys() const { return removed_; }
 
  private:
   std::string join(const std::string& key) const;
@@ -146,6 +152,7 @@ class OptionTable {
   std::vector<std::string> prefix_;
   std::vector<std::unique_ptr<OptionField>> fields_;
   std::vector<std::pair<std::string, std::string>> sectionHelp_;
+  std::vector<std::pair<std::string, std::string>> removed_;
 };
 
 }  // namespace wsss

@@ -484,6 +484,47 @@ TEST_CASE("config: text loading names its origin in errors", "[config]") {
   CHECK(options.train.lr == 0.2);
 }
 
+TEST_CASE("config: a removed key is an error that says what took its place", "[config]") {
+  struct CachedData {
+    std::string root = "datasets/toy";
+    void describe(OptionTable& table) {
+      table.field("root", root, "dataset folder");
+      table.removed("cache", "removed: images are no longer cached; delete the key");
+    }
+  };
+  struct Renamed {
+    CachedData data;
+    void describe(OptionTable& table) { table.section("data", data, "dataset"); }
+  };
+  TempDir dir("config");
+  writeText(dir / "old.yaml", "data:\n  root: /x\n  cache: true\n");
+  const std::string file = (dir / "old.yaml").lexically_normal().string();
+  CHECK_THAT(errorOf([&] { wsss::readConfig<Renamed>(file, {}); }),
+             Catch::Contains("data.cache: removed: images are no longer cached; delete the key (" +
+                             file + ")"));
+  CHECK_THAT(errorOf([] { wsss::readConfig<Renamed>("", {"data.cache=false"}); }),
+             Catch::Contains("data.cache: removed: images are no longer cached") &&
+                 !Catch::Contains("unknown key"));
+  // A checkpoint's saved config still holds it: passed over there, but not in an override.
+  CHECK(
+      wsss::readConfigText<Renamed>("data:\n  root: /y\n  cache: true\n", "checkpoint").data.root ==
+      "/y");
+  CHECK_THAT(errorOf([] { wsss::readConfigText<Renamed>("", "checkpoint", {"data.cache=1"}); }),
+             Catch::Contains("data.cache: removed"));
+  // Neither help nor the dump shows it, and it cannot come back as an option by mistake.
+  CHECK_THAT(wsss::describeConfig<Renamed>(), !Catch::Contains("cache"));
+  Renamed renamed;
+  CHECK_THAT(wsss::configToYaml(renamed), !Catch::Contains("cache"));
+  struct Both {
+    bool cache = false;
+    void describe(OptionTable& table) {
+      table.removed("cache", "gone");
+      table.field("cache", cache, "again");
+    }
+  };
+  CHECK_THAT(errorOf([] { wsss::readConfig<Both>("", {}); }), Catch::Contains("declared twice"));
+}
+
 TEST_CASE("config: help lists every option with type, default and help", "[config]") {
   const std::string help = wsss::describeConfig<RootOptions>();
   CHECK_THAT(help, Catch::Contains("seed (int; default 0)"));

@@ -70,13 +70,14 @@ class CheckedVoc {
     writeText(root() / "ImageSets" / "Segmentation" / (name + ".txt"), text);
   }
 
+  // The options of a run whose methods read saliency maps and clicks.
   wsss::DataOptions options() const {
     writeText(root() / "points.json", "{\n" + points_ + "\n}\n");
     wsss::DataOptions options;
     options.root = root().string();
-    options.labelSource = "xml";
-    options.saliency = true;
-    options.points = true;
+    options.labelSource = wsss::LabelSource::Xml;
+    options.needs.saliencyFor = "aamr";
+    options.needs.pointsFor = "pointsup";
     options.workers = 3;
     return options;
   }
@@ -101,12 +102,15 @@ TEST_CASE("data-check on an intact dataset is clean", "[data_check]") {
   const wsss::DataCheckReport report = wsss::checkDataset(voc.options(), {"train", "val"});
   CHECK(report.clean());
   CHECK(report.totalProblems() == 0);
-  REQUIRE(report.imagesPerSplit.size() == 2);
-  CHECK(report.imagesPerSplit[0] == std::pair<std::string, size_t>{"train", 2});
-  CHECK(report.imagesPerSplit[1] == std::pair<std::string, size_t>{"val", 2});
+  REQUIRE(report.splits.size() == 2);
+  CHECK(report.splits[0].name == "train");
+  CHECK(report.splits[0].images == 2);
+  CHECK(report.splits[1].name == "val");
+  CHECK(report.splits[1].images == 2);
   CHECK(report.imagesChecked == 3);  // b is read once
   const std::string text = wsss::formatDataCheckReport(report);
-  CHECK(text.find("train: 2 images") != std::string::npos);
+  CHECK(text.find("train: 2 images, saliency maps (aamr), clicks (pointsup)") != std::string::npos);
+  CHECK(text.find("not checked") == std::string::npos);
   CHECK(text.find("clean: no problems in 3 images") != std::string::npos);
 }
 
@@ -181,9 +185,8 @@ TEST_CASE("data-check lists the first 20 ids of a kind", "[data_check]") {
   for (int i = 0; i < 25; ++i) ids.push_back("ghost" + std::to_string(100 + i));
   voc.split("test", ids);
   wsss::DataOptions options = voc.options();
-  options.saliency = false;
-  options.points = false;
-  options.labelSource = "auto";
+  options.needs = {};
+  options.labelSource = wsss::LabelSource::Auto;
   const wsss::DataCheckReport report = wsss::checkDataset(options, {"test"});
   CHECK(report.count(ProblemKind::MissingImage) == 25);
   CHECK(report.problems.size() == 1);  // image-only split: no mask or label problems
@@ -191,4 +194,50 @@ TEST_CASE("data-check lists the first 20 ids of a kind", "[data_check]") {
   CHECK(text.find("missing_image: 25 (ghost100, ghost101") != std::string::npos);
   CHECK(text.find("ghost119, and 5 more)") != std::string::npos);
   CHECK(text.find("ghost120") == std::string::npos);
+}
+
+TEST_CASE("data-check leaves saliency maps and clicks alone where no method reads them",
+          "[data_check]") {
+  CheckedVoc voc;
+  for (const char* id : {"a", "b", "c"}) voc.addIntact(id);
+  voc.split("train", {"a", "b"});
+  voc.split("val", {"c"});
+  wsss::DataOptions withNeeds = voc.options();
+  fs::remove(voc.saliencyFile("a"));
+  fs::remove(voc.saliencyFile("c"));
+  fs::remove(voc.root() / "points.json");
+  wsss::DataOptions without = withNeeds;
+  without.needs = {};
+
+  SECTION("no method reads them: clean, and the report says they were not checked") {
+    const wsss::DataCheckReport report = wsss::checkDataset(without, {"train", "val"});
+    CHECK(report.clean());
+    const std::string text = wsss::formatDataCheckReport(report);
+    CHECK(text.find("saliency maps: not checked, no method of the run reads them") !=
+          std::string::npos);
+    CHECK(text.find("clicks: not checked, no method of the run reads them") != std::string::npos);
+  }
+  SECTION("the training split reads what its methods need, the others do not") {
+    wsss::DataOptions saliencyOnly = without;
+    saliencyOnly.needs.saliencyFor = "aamr";
+    const wsss::DataCheckReport report =
+        wsss::checkDataset({{"train", saliencyOnly}, {"val", without}});
+    CHECK(report.ids(ProblemKind::MissingSaliency) == std::vector<std::string>{"a"});
+    CHECK(report.totalProblems() == 1);
+    const auto& missing = report.problems.at(ProblemKind::MissingSaliency).front();
+    CHECK(missing.file == voc.saliencyFile("a").string());
+    CHECK(missing.detail.find("aamr reads saliency maps") != std::string::npos);
+    const std::string text = wsss::formatDataCheckReport(report);
+    CHECK(text.find("train: 2 images, saliency maps (aamr)\n") != std::string::npos);
+    CHECK(text.find("val: 1 images\n") != std::string::npos);
+    CHECK(text.find("saliency maps: not checked") == std::string::npos);
+    CHECK(text.find("clicks: not checked") != std::string::npos);
+  }
+  SECTION("a method that reads clicks finds the points file missing") {
+    const wsss::DataCheckReport report = wsss::checkDataset(withNeeds, {"train"});
+    CHECK(report.ids(ProblemKind::MissingPoints) == std::vector<std::string>{"train"});
+    const auto& missing = report.problems.at(ProblemKind::MissingPoints).front();
+    CHECK(missing.file == (voc.root() / "points.json").string());
+    CHECK(missing.detail.find("pointsup reads clicks") != std::string::npos);
+  }
 }

@@ -43,6 +43,7 @@ class FakeSource : public wsss::SampleSource {
   size_t size() const override { return ids_.size(); }
   const std::string& id(size_t index) const override { return ids_.at(index); }
   int64_t numClasses() const override { return 3; }
+  bool readsPoints() const override { return true; }
 
   wsss::Sample load(size_t index) const override {
     loads_.fetch_add(1);
@@ -84,7 +85,6 @@ LoaderOptions smallOptions() {
   options.batchSize = 4;
   options.workers = 2;
   options.prefetch = 2;
-  options.points = true;
   options.seed = 11;
   options.augment.cropSize = 24;
   return options;
@@ -180,6 +180,27 @@ TEST_CASE("the same seed gives identical batches whatever the number of workers"
       const int64_t x = static_cast<int64_t>(std::floor(points[row][2] + 0.5f));
       REQUIRE(batch.mask[b][y][x].item<int64_t>() == static_cast<int64_t>(points[row][3]));
     }
+  }
+}
+
+// The same samples from a source that does not read clicks (as the VOC reader when no method
+// of the run reads them): any clicks a sample carried are not collated.
+class SourceWithoutClicks : public FakeSource {
+ public:
+  using FakeSource::FakeSource;
+  bool readsPoints() const override { return false; }
+};
+
+TEST_CASE("batches hold clicks exactly when the source reads them", "[loader]") {
+  DataLoader withClicks(std::make_shared<FakeSource>(10), smallOptions());
+  const std::vector<Batch> read = draw(withClicks, 3);
+  DataLoader withoutClicks(std::make_shared<SourceWithoutClicks>(10), smallOptions());
+  const std::vector<Batch> unread = draw(withoutClicks, 3);
+  for (size_t index = 0; index < read.size(); ++index) {
+    REQUIRE(read[index].points.defined());
+    CHECK(read[index].points.size(1) == 5);
+    CHECK_FALSE(unread[index].points.defined());
+    CHECK(wsss::test::sameTensor(read[index].image, unread[index].image));
   }
 }
 

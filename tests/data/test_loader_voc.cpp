@@ -6,7 +6,7 @@
 #include <memory>
 
 #include "data/data_loader.h"
-#include "data/toy_dataset.h"
+#include "data/toy/toy_dataset.h"
 #include "data/voc_dataset.h"
 #include "test_helpers.h"
 
@@ -36,8 +36,8 @@ std::string corruptedDevkit(const TempDir& dir) {
 wsss::DataOptions toyData(const TempDir& dir) {
   wsss::DataOptions data;
   data.root = (dir / "toy").string();
-  data.saliency = true;
-  data.points = true;
+  data.needs.saliencyFor = "aamr";
+  data.needs.pointsFor = "a point method";
   data.workers = 2;
   data.augment.cropSize = 96;
   return data;
@@ -66,7 +66,7 @@ TEST_CASE("a corrupt JPEG stops the loader with its id and file, or is skipped",
   }
 
   SECTION("skip leaves it out and keeps batches full") {
-    data.onError = "skip";
+    data.onError = wsss::OnError::Skip;
     auto dataset = std::make_shared<const wsss::VocDataset>(data, "train_aug");
     wsss::LoaderOptions options = wsss::loaderOptionsFor(data, 2, true, 0);
     options.shuffle = false;

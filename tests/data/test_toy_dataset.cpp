@@ -11,10 +11,10 @@
 #include "core/error.h"
 #include "data/label_png.h"
 #include "data/points_json.h"
-#include "data/toy_dataset.h"
-#include "data/toy_random.h"
-#include "data/toy_scene.h"
-#include "data/toy_shapes.h"
+#include "data/toy/toy_dataset.h"
+#include "data/toy/toy_random.h"
+#include "data/toy/toy_scene.h"
+#include "data/toy/toy_shapes.h"
 #include "data/voc_dataset.h"
 #include "test_helpers.h"
 
@@ -217,13 +217,13 @@ TEST_CASE("toy dataset reads back through the VOC reader", "[toy]") {
   wsss::writeToyDataset(smallOptions(dir.path(), 7));
   wsss::DataOptions options;
   options.root = dir.path().string();
-  options.saliency = true;
-  options.points = true;
+  options.needs.saliencyFor = "aamr";
+  options.needs.pointsFor = "a point method";
   for (const std::string split : {"train_aug", "val"}) {
     INFO(split);
-    options.labelSource = "xml";
+    options.labelSource = wsss::LabelSource::Xml;
     const wsss::VocDataset fromXml(options, split);
-    options.labelSource = "mask";
+    options.labelSource = wsss::LabelSource::Mask;
     const wsss::VocDataset fromMask(options, split);
     REQUIRE(fromXml.size() == (split == "val" ? 4u : 12u));
     CHECK(fromXml.numClasses() == 6);

@@ -114,7 +114,7 @@ TEST_CASE("labels from XML ignore person parts and keep difficult objects", "[vo
   voc.xml("a", {"person", "dog", "person"});
   voc.split("train", "a\n");
   wsss::DataOptions options = voc.options();
-  options.labelSource = "xml";
+  options.labelSource = wsss::LabelSource::Xml;
   wsss::VocDataset dataset(options, "train");
   REQUIRE(dataset.size() == 1);
   CHECK(dataset.numClasses() == 20);
@@ -141,9 +141,9 @@ TEST_CASE("labels from the mask leave out background and void", "[voc]") {
   voc.xml("a", {"dog"});
   voc.split("train", "a\n");
   wsss::DataOptions options = voc.options();
-  options.labelSource = "mask";
+  options.labelSource = wsss::LabelSource::Mask;
   CHECK(wsss::VocDataset(options, "train").load(0).labels == labelsOf({0, 14}));
-  options.labelSource = "auto";  // the XML wins where it exists
+  options.labelSource = wsss::LabelSource::Auto;  // the XML wins where it exists
   CHECK(wsss::VocDataset(options, "train").load(0).labels == labelsOf({11}));
 }
 
@@ -162,7 +162,7 @@ TEST_CASE("auto labels fall back to the mask without XML", "[voc]") {
         (voc.root() / "SegmentationClass" / "without_xml.png").string());
 
   wsss::DataOptions xmlOnly = voc.options();
-  xmlOnly.labelSource = "xml";
+  xmlOnly.labelSource = wsss::LabelSource::Xml;
   const std::string message = errorOf([&] { wsss::VocDataset(xmlOnly, "train").load(1); });
   CHECK(mentions(message, "without_xml"));
   CHECK(mentions(message, "missing_annotation"));
@@ -187,7 +187,7 @@ TEST_CASE("the class list option and classes.txt", "[voc]") {
   wsss::VocDataset fromOption(options, "train");
   CHECK(fromOption.classNames() == options.classes);
   CHECK(fromOption.load(0).labels == labelsOf({0}, 3));
-  options.labelSource = "mask";
+  options.labelSource = wsss::LabelSource::Mask;
   CHECK(wsss::VocDataset(options, "train").load(0).labels == labelsOf({1}, 3));
 
   options.classes = {"dog", "dog"};
@@ -212,7 +212,7 @@ TEST_CASE("a mask value above the class count is an error", "[voc]") {
   const fs::path mask = voc.mask("a", 0, 21);
   voc.split("train", "a\n");
   wsss::DataOptions options = voc.options();
-  options.labelSource = "mask";
+  options.labelSource = wsss::LabelSource::Mask;
   const std::string message = errorOf([&] { wsss::VocDataset(options, "train").load(0); });
   CHECK(mentions(message, "image a "));
   CHECK(mentions(message, mask.string()));
@@ -280,8 +280,8 @@ TEST_CASE("saliency maps are loaded and checked against the image size", "[voc]"
   REQUIRE(cv::imwrite((voc.root() / "SALImages" / "b.png").string(), cv::Mat(20, 40, CV_8UC1)));
 
   wsss::DataOptions options = voc.options();
-  CHECK(wsss::VocDataset(options, "train").load(0).saliency.empty());  // switched off
-  options.saliency = true;
+  CHECK(wsss::VocDataset(options, "train").load(0).saliency.empty());  // no method reads them
+  options.needs.saliencyFor = "aamr";
   wsss::VocDataset dataset(options, "train");
   const wsss::Sample sample = dataset.load(0);
   REQUIRE(sample.saliency.type() == CV_8UC1);
@@ -295,19 +295,43 @@ TEST_CASE("saliency maps are loaded and checked against the image size", "[voc]"
   CHECK(mentions(message, "40x20"));
 }
 
-TEST_CASE("a missing saliency map is an error naming the image and the file", "[voc]") {
+TEST_CASE("a missing saliency map is an error naming the image, the file and the method", "[voc]") {
   TinyVoc voc;
   voc.image("a");
   voc.mask("a", 0, 1);
   voc.split("train", "a\n");
   wsss::DataOptions options = voc.options();
-  options.saliency = true;
+  CHECK_NOTHROW(wsss::VocDataset(options, "train").load(0));  // read by no method: not missed
+  options.needs.saliencyFor = "aamr";
   wsss::VocDataset dataset(options, "train");
   const std::string message = errorOf([&] { dataset.load(0); });
   CHECK(mentions(message, "image a "));
-  CHECK(mentions(message, dataset.saliencyPath("a")));
   CHECK(mentions(message, "missing_saliency"));
-  CHECK(mentions(message, "data.saliency"));
+  CHECK(mentions(message, "aamr reads saliency maps, but " + dataset.saliencyPath("a")));
+  CHECK(mentions(message, "data.saliency_dir"));
+}
+
+TEST_CASE("saliency maps come from data.saliency_dir, under the root unless absolute", "[voc]") {
+  TinyVoc voc;
+  voc.image("a");
+  voc.mask("a", 0, 1);
+  voc.split("train", "a\n");
+  const auto writeMap = [](const fs::path& folder, uint8_t value) {
+    fs::create_directories(folder);
+    REQUIRE(cv::imwrite((folder / "a.png").string(), cv::Mat(30, 40, CV_8UC1, cv::Scalar(value))));
+  };
+  writeMap(voc.root() / "SALImages", 10);
+  writeMap(voc.root() / "PoolNet", 20);
+  const TempDir elsewhere("saliency_elsewhere");
+  writeMap(elsewhere.path(), 30);
+  wsss::DataOptions options = voc.options();
+  options.needs.saliencyFor = "aamr";
+  CHECK(options.saliencyDir == "SALImages");
+  CHECK(wsss::VocDataset(options, "train").load(0).saliency.at<uint8_t>(0, 0) == 10);
+  options.saliencyDir = "PoolNet";
+  CHECK(wsss::VocDataset(options, "train").load(0).saliency.at<uint8_t>(0, 0) == 20);
+  options.saliencyDir = elsewhere.path().string();
+  CHECK(wsss::VocDataset(options, "train").load(0).saliency.at<uint8_t>(0, 0) == 30);
 }
 
 TEST_CASE("a mask of another size than its image is an error naming both", "[voc]") {
@@ -335,9 +359,10 @@ TEST_CASE("points are read once and checked per image", "[voc]") {
     "c": [{"x": 40, "y": 5, "rank": 1, "cls": 1}]
   })");
   wsss::DataOptions options = voc.options();
-  options.points = true;
+  options.needs.pointsFor = "a point method";
   options.pointsFile = "clicks.json";
   wsss::VocDataset dataset(options, "train");
+  CHECK(dataset.readsPoints());
 
   const wsss::Sample a = dataset.load(0);
   REQUIRE(a.points.size() == 2);
@@ -369,6 +394,33 @@ TEST_CASE("points are read once and checked per image", "[voc]") {
   writeText(elsewhere, R"({"d": [{"x": 1, "y": 2, "rank": 1, "cls": 3}]})");
   options.pointsFile = elsewhere.string();
   CHECK(wsss::VocDataset(options, "train").load(3).points.size() == 1);
+}
+
+TEST_CASE("clicks are read only for a method that uses them, and their file must exist", "[voc]") {
+  TinyVoc voc;
+  voc.image("a");
+  voc.mask("a", 0, 1);
+  voc.split("train", "a\n");
+  wsss::DataOptions options = voc.options();
+  options.pointsFile = "clicks.json";
+  // Read by no method: neither a missing nor a broken file matters.
+  const wsss::VocDataset unread(options, "train");
+  CHECK_FALSE(unread.readsPoints());
+  CHECK(unread.load(0).points.empty());
+  writeText(voc.root() / "clicks.json", "{ broken");
+  CHECK_NOTHROW(wsss::VocDataset(options, "train").load(0));
+  fs::remove(voc.root() / "clicks.json");
+
+  options.needs.pointsFor = "pointsup";
+  const std::string message = errorOf([&] { wsss::VocDataset(options, "train"); });
+  CHECK(mentions(message, "pointsup reads clicks, but the points file " +
+                              (voc.root() / "clicks.json").string() + " does not exist"));
+  std::vector<wsss::DataProblem> problems;
+  const wsss::VocDataset checked(options, "train", problems);
+  REQUIRE(problems.size() == 1);
+  CHECK(problems.front().kind == wsss::ProblemKind::MissingPoints);
+  CHECK(problems.front().file == (voc.root() / "clicks.json").string());
+  CHECK(std::string(wsss::problemKindName(wsss::ProblemKind::MissingPoints)) == "missing_points");
 }
 
 TEST_CASE("a truncated JPEG is detected", "[voc]") {

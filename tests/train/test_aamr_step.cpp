@@ -1,12 +1,13 @@
 // A training step with AAMR (METHODS §2): after the warm-up the segmentation head trains on
-// L_aamr in place of L_seg, on the pseudo-label engine's maps and the batch's saliency; and the
-// config rules that AAMR needs saliency and image-level supervision.
+// L_aamr in place of L_seg, on the pseudo-label engine's maps and the batch's saliency; the
+// training data reads saliency maps for it; and the rule that it needs image-level supervision.
 #include <catch2/catch.hpp>
 #include <cmath>
 
 #include "core/config/config_loader.h"
 #include "test_helpers.h"
 #include "train/experiment_config.h"
+#include "train/pseudo/pseudo_label_folder.h"
 #include "train/step/training_step.h"
 #include "train/training_models.h"
 
@@ -15,7 +16,6 @@ namespace {
 wsss::ExperimentConfig aamrConfig() {
   wsss::ExperimentConfig config = wsss::test::tinyCpuExperiment();
   config.seg.warmupIters = 2;
-  config.data.saliency = true;
   config.aamr.enabled = true;
   return config;
 }
@@ -87,7 +87,7 @@ TEST_CASE("with aamr on, aamr.weight and not seg.weight switches the segmentatio
   CHECK_FALSE(wsss::segmentationActive(config, 5));
 }
 
-TEST_CASE("an aamr step on a batch without saliency says to switch data.saliency on",
+TEST_CASE("an aamr step on a batch without saliency says where the maps come from",
           "[train][aamr]") {
   torch::manual_seed(2);
   const wsss::ExperimentConfig config = aamrConfig();
@@ -96,15 +96,20 @@ TEST_CASE("an aamr step on a batch without saliency says to switch data.saliency
   batch.saliency = torch::Tensor();
   CHECK_NOTHROW(wsss::forwardLosses(models, batch, config, 0, torch::kCPU));  // warm-up
   CHECK_THROWS_WITH(wsss::forwardLosses(models, batch, config, 5, torch::kCPU),
-                    Catch::Contains("aamr") && Catch::Contains("data.saliency"));
+                    Catch::Contains("aamr") && Catch::Contains("data.saliency_dir"));
 }
 
-TEST_CASE("aamr needs data.saliency and supervision image_labels", "[train][aamr][config]") {
+TEST_CASE("aamr has the training data read saliency maps and needs supervision image_labels",
+          "[train][aamr][config]") {
   const auto load = [](const std::string& yaml) {
     return wsss::readConfigText<wsss::ExperimentConfig>(yaml, "test");
   };
-  CHECK_THROWS_WITH(load("aamr:\n  enabled: true\n"), Catch::Contains("data.saliency"));
-  CHECK_THROWS_WITH(load("supervision: full\ndata:\n  saliency: true\naamr:\n  enabled: true\n"),
+  CHECK_THROWS_WITH(load("supervision: full\naamr:\n  enabled: true\n"),
                     Catch::Contains("image_labels") && Catch::Contains("full"));
-  CHECK_NOTHROW(load("data:\n  saliency: true\naamr:\n  enabled: true\n"));
+  const wsss::ExperimentConfig aamr = load("aamr:\n  enabled: true\n");
+  CHECK(wsss::trainingDataOptions(aamr).needs.saliencyFor == "aamr");
+  CHECK(wsss::trainingDataOptions(aamr).needs.pointsFor.empty());
+  // Only the training split reads them; evaluation reads config.data as it is.
+  CHECK_FALSE(aamr.data.needs.saliency());
+  CHECK_FALSE(wsss::trainingDataOptions(load("")).needs.saliency());
 }

@@ -119,13 +119,16 @@ TEST_CASE("toy-data writes a dataset that data-check finds clean, and faults mak
   const fs::path experiment = writeExperiment(dir.path(), root);
 
   const fs::path workDir = dir / "run";
+  // With aamr on, the training split's saliency maps are checked too.
   const auto clean = runWsss("data-check --config " + quoted(experiment) +
-                             " data.saliency=true data.points=true --work-dir " + quoted(workDir));
+                             " aamr.enabled=true --work-dir " + quoted(workDir));
   INFO(clean.output);
   CHECK(clean.exitCode == 0);
+  CHECK_THAT(clean.output, Contains("train_aug: 6 images, saliency maps (aamr)"));
+  CHECK_THAT(clean.output, Contains("clicks: not checked"));
   CHECK(fs::exists(workDir / "config.yaml"));
   CHECK(fs::exists(workDir / "data_check.txt"));
-  CHECK_THAT(readText(workDir / "config.yaml"), Contains("saliency: true"));
+  CHECK_THAT(readText(workDir / "config.yaml"), Contains("aamr:\n  enabled: true"));
 
   // Truncate one training image: data-check names it and exits non-zero.
   std::string firstId;

@@ -5,6 +5,7 @@
 #include "core/config/config_loader.h"
 #include "test_helpers.h"
 #include "train/experiment_config.h"
+#include "train/pseudo/pseudo_label_folder.h"
 
 namespace fs = std::filesystem;
 
@@ -119,7 +120,8 @@ TEST_CASE("the aamr configs are their baseline plus saliency and L_aamr", "[conf
     const auto baseline = shipped(dataset + "/baseline.yaml");
     const auto aamr = shipped(dataset + "/aamr.yaml");
     CHECK(aamr.aamr.enabled);
-    CHECK(aamr.data.saliency);
+    CHECK(wsss::trainingDataOptions(aamr).needs.saliencyFor == "aamr");
+    CHECK_FALSE(wsss::trainingDataOptions(baseline).needs.saliency());
     CHECK(wsss::choiceName(aamr.supervision) == "image_labels");
     CHECK(aamr.pseudo.source == baseline.pseudo.source);
     CHECK(aamr.pseudo.refine == baseline.pseudo.refine);
@@ -153,11 +155,34 @@ TEST_CASE("an L_seg warm-up as long as the run is refused, unless nothing waits 
   CHECK_NOTHROW(load("seg:\n  warmup_iters: 100\n  weight: 0\n"));
   CHECK_NOTHROW(load("supervision: full\nseg:\n  warmup_iters: 100\n"));
   // With aamr on, L_aamr trains the head, so its weight decides.
-  CHECK_THROWS_WITH(load("data:\n  saliency: true\naamr:\n  enabled: true\nseg:\n  warmup_iters: "
-                         "100\n  weight: 0\n"),
+  CHECK_THROWS_WITH(load("aamr:\n  enabled: true\nseg:\n  warmup_iters: 100\n  weight: 0\n"),
                     Catch::Contains("seg would never switch on"));
-  CHECK_NOTHROW(load(
-      "data:\n  saliency: true\naamr:\n  enabled: true\n  weight: 0\nseg:\n  warmup_iters: 100\n"));
+  CHECK_NOTHROW(load("aamr:\n  enabled: true\n  weight: 0\nseg:\n  warmup_iters: 100\n"));
   // -1 is a fifth of any run, so it always starts in time.
   CHECK_NOTHROW(wsss::readConfigText<wsss::ExperimentConfig>("train:\n  iterations: 1\n", "test"));
+}
+
+TEST_CASE("a config that still sets data.saliency or data.points is told the keys are gone",
+          "[configs]") {
+  wsss::test::TempDir dir("configs_removed");
+  wsss::test::writeText(dir / "old.yaml", "data:\n  saliency: true\n  points: false\n");
+  const std::string file = (dir / "old.yaml").lexically_normal().string();
+  std::string message;
+  try {
+    wsss::readConfig<wsss::ExperimentConfig>(file, {});
+  } catch (const wsss::ConfigError& error) {
+    message = error.what();
+  }
+  CHECK_THAT(message, Catch::Contains("data.saliency: removed: saliency maps are read when a "
+                                      "method that uses them is on (aamr)") &&
+                          Catch::Contains(file));
+  CHECK_THAT(message, Catch::Contains("data.points: removed: clicks are read from "
+                                      "data.points_file when a method that uses them is on"));
+  CHECK_THAT(message, !Catch::Contains("unknown key"));
+  CHECK_THROWS_WITH(wsss::readConfig<wsss::ExperimentConfig>("", {"data.saliency=true"}),
+                    Catch::Contains("data.saliency: removed") &&
+                        Catch::Contains("command line override data.saliency=true"));
+  // The saved config of a run trained before the keys went still resumes and evaluates.
+  CHECK_NOTHROW(wsss::readConfigText<wsss::ExperimentConfig>(
+      "data:\n  saliency: true\n  points: true\n", "checkpoint runs/old/last.pt"));
 }

@@ -21,7 +21,7 @@
 #include "core/class_maps.h"
 #include "core/config/config_loader.h"
 #include "data/data_loader.h"
-#include "data/toy_dataset.h"
+#include "data/toy/toy_dataset.h"
 #include "data/voc_dataset.h"
 #include "losses/aamr_loss.h"
 #include "losses/affinity_consistency_loss.h"

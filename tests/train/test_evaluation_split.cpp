@@ -8,7 +8,7 @@
 
 #include "data/data_loader.h"
 #include "data/label_png.h"
-#include "data/toy_dataset.h"
+#include "data/toy/toy_dataset.h"
 #include "data/voc_dataset.h"
 #include "test_helpers.h"
 #include "train/evaluation/evaluator.h"

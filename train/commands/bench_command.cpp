@@ -6,6 +6,7 @@
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,16 @@
 namespace wsss {
 
 namespace {
+
+// What `wsss bench --what` times.
+enum class BenchTarget { Loader, Train, Methods, Refine };
+const ChoiceNames<BenchTarget>& choiceNames(BenchTarget) {
+  static const ChoiceNames<BenchTarget> names = {{BenchTarget::Loader, "loader"},
+                                                 {BenchTarget::Train, "train"},
+                                                 {BenchTarget::Methods, "methods"},
+                                                 {BenchTarget::Refine, "refine"}};
+  return names;
+}
 
 // --json FILE: the rows a bench prints, as one JSON object (written when the bench ends), so
 // that scripts compare runs without parsing the table:
@@ -126,14 +137,14 @@ int benchTrainingStep(const ExperimentConfig& config,
     const nlohmann::ordered_json peakMiB =
         result.peakMemoryMiB >= 0 ? nlohmann::ordered_json(measured(result.peakMemoryMiB))
                                   : nlohmann::ordered_json(nullptr);
-    report.row({{"setting", result.setting.name},
-                {"threads", result.setting.threads > 0
-                                ? result.setting.threads
-                                : static_cast<int64_t>(torch::get_num_threads())},
-                {"amp", result.setting.amp},
-                {"channels_last", result.setting.channelsLast},
-                {"images_per_s", measured(result.imagesPerSecond)},
-                {"peak_mib", peakMiB}});
+    report.row(
+        {{"setting", result.setting.name},
+         {"threads", result.setting.threads > 0 ? result.setting.threads
+                                                : static_cast<int64_t>(torch::get_num_threads())},
+         {"amp", result.setting.amp},
+         {"channels_last", result.setting.channelsLast},
+         {"images_per_s", measured(result.imagesPerSecond)},
+         {"peak_mib", peakMiB}});
   }
   report.write();
   return 0;
@@ -242,17 +253,22 @@ Command benchCommand() {
     const int64_t batches = arguments.integer("batches", 20);
     WSSS_CHECK(batches >= 1, "--batches: need at least 1, got ", batches);
     const std::string what = arguments.text("what", "loader");
-    WSSS_CHECK(what == "loader" || what == "train" || what == "methods" || what == "refine",
-               "--what: '", what, "' is not one of loader, train, methods, refine");
+    const std::optional<BenchTarget> target = parseChoice<BenchTarget>(what);
+    WSSS_CHECK(target, "--what: '", what, "' is not one of loader, train, methods, refine");
     const int64_t channels = arguments.integer("channels", 21);
     WSSS_CHECK(channels >= 1, "--channels: need at least 1, got ", channels);
     const auto dataset =
         std::make_shared<const VocDataset>(trainingDataOptions(config), config.data.trainSplit);
     checkPseudoLabelFolder(config, *dataset);
     JsonReport report(arguments.text("json"), what, config);
-    if (what == "refine") return benchRefinement(config, dataset, batches, channels, report);
-    if (what != "loader") {
-      return benchTrainingStep(config, dataset, batches, what == "methods", report);
+    switch (*target) {
+      case BenchTarget::Refine:
+        return benchRefinement(config, dataset, batches, channels, report);
+      case BenchTarget::Train:
+      case BenchTarget::Methods:
+        return benchTrainingStep(config, dataset, batches, *target == BenchTarget::Methods, report);
+      case BenchTarget::Loader:
+        break;
     }
     return benchLoader(config, dataset, batches, report);
   };

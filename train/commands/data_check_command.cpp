@@ -5,13 +5,15 @@
 #include "data/data_check.h"
 #include "train/commands/commands.h"
 #include "train/commands/experiment_setup.h"
+#include "train/pseudo/pseudo_label_folder.h"
 
 namespace wsss {
 
 Command dataCheckCommand() {
   Command command;
   command.name = "data-check";
-  command.summary = "check every image of the configured splits; exit 0 only when clean";
+  command.summary =
+      "check every image of the configured splits as the run reads them; exit 0 only when clean";
   command.flags = {
       configFlag(),
       workDirFlag("also write config.yaml and the report (data_check.txt) here"),
@@ -26,7 +28,15 @@ Command dataCheckCommand() {
       splits.push_back(config.data.trainSplit);
       if (config.data.valSplit != config.data.trainSplit) splits.push_back(config.data.valSplit);
     }
-    const DataCheckReport report = checkDataset(config.data, splits);
+    // The training split is read with the saliency maps and clicks its methods read; every
+    // other split as evaluation reads it.
+    const DataNeeds trainingNeeds = trainingDataOptions(config).needs;
+    std::vector<SplitToCheck> checks;
+    for (const std::string& split : splits) {
+      checks.push_back({split, config.data});
+      if (split == config.data.trainSplit) checks.back().options.needs = trainingNeeds;
+    }
+    const DataCheckReport report = checkDataset(checks);
     const std::string text = formatDataCheckReport(report);
     std::cout << text;
     if (arguments.has("work-dir")) {

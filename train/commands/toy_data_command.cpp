@@ -1,7 +1,7 @@
 #include <iostream>
 
 #include "core/error.h"
-#include "data/toy_dataset.h"
+#include "data/toy/toy_dataset.h"
 #include "train/commands/commands.h"
 
 namespace wsss {

@@ -76,8 +76,8 @@ Trainer::Trainer(const TrainingRequest& request)
         "Load weights (README, \"Pretrained weights\") or set model.batch_norm: trainable");
   }
   if (config.train.threads > 0) torch::set_num_threads(static_cast<int>(config.train.threads));
-  run.trainSet =
-      std::make_shared<const VocDataset>(trainingDataOptions(config), config.data.trainSplit);
+  run.trainSet = std::make_shared<const VocDataset>(trainingDataOptions(config, terms_),
+                                                    config.data.trainSplit);
   WSSS_CHECK(run.trainSet->size() > 0, "the training split ", run.trainSet->splitPath(),
              " is empty");
   checkPseudoLabelFolder(config, *run.trainSet);

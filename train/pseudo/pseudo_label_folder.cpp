@@ -10,12 +10,16 @@ namespace wsss {
 
 namespace fs = std::filesystem;
 
-DataOptions trainingDataOptions(const ExperimentConfig& config) {
+DataOptions trainingDataOptions(const ExperimentConfig& config, const LossTermList& terms) {
   DataOptions data = config.data;
   if (config.supervision == Supervision::PseudoDir) {
     // An absolute folder replaces data.root when the dataset joins root and mask folder.
     data.maskDirs = {fs::absolute(config.pseudo.dir).lexically_normal().string()};
   }
+  // Saliency maps and clicks are read only for a term that uses them, so a devkit without
+  // them serves every other run.
+  data.needs.saliencyFor = firstEnabledTermNeeding(terms, config, &LossTermNeeds::saliency);
+  data.needs.pointsFor = firstEnabledTermNeeding(terms, config, &LossTermNeeds::points);
   return data;
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "data/data_options.h"
+#include "train/step/loss_term.h"
 
 namespace wsss {
 
@@ -13,8 +14,10 @@ struct ExperimentConfig;
 class VocDataset;
 
 // The data options of the training split: config.data, with the masks read from pseudo.dir
-// (made absolute) under supervision pseudo_dir.
-DataOptions trainingDataOptions(const ExperimentConfig& config);
+// (made absolute) under supervision pseudo_dir, and the saliency maps and clicks that a term of
+// `terms` the config switches on reads (DataOptions::needs, named after that term).
+DataOptions trainingDataOptions(const ExperimentConfig& config,
+                                const LossTermList& terms = standardLossTerms());
 
 // Under supervision pseudo_dir, throws wsss::Error unless pseudo.dir is a folder holding
 // <id>.png for every image of `trainSet`, naming the folder, the first missing ids and how to

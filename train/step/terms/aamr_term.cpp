@@ -17,8 +17,8 @@ torch::Tensor aamrLossOfStep(StepContext& step) {
              "supervision image_labels, not ",
              choiceName(config.supervision));
   WSSS_CHECK(step.batch.saliency.defined(),
-             "aamr is on, but the batch has no saliency maps (SALImages/<id>.png under "
-             "data.root)");
+             "aamr is on, but the batch has no saliency maps: read the training split with "
+             "trainingDataOptions(config), which reads them from data.saliency_dir");
   const PseudoTargets& pseudo = step.pseudoLabels();
   // The crop box is the valid area.
   const AamrTarget target =

@@ -1,4 +1,4 @@
-#include "data/toy_shapes.h"
+#include "data/toy/toy_shapes.h"
 
 #include <cmath>
 #include <opencv2/imgproc.hpp>

@@ -1,13 +1,13 @@
-#include "data/toy_scene.h"
+#include "data/toy/toy_scene.h"
 
 #include <algorithm>
 #include <cmath>
 #include <opencv2/imgproc.hpp>
 
-#include "data/toy_annotation.h"
-#include "data/toy_random.h"
-#include "data/toy_shapes.h"
-#include "data/toy_texture.h"
+#include "data/toy/toy_annotation.h"
+#include "data/toy/toy_random.h"
+#include "data/toy/toy_shapes.h"
+#include "data/toy/toy_texture.h"
 
 namespace wsss {
 

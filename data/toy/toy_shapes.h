@@ -7,8 +7,8 @@
 #include <opencv2/core.hpp>
 #include <vector>
 
-#include "data/toy_random.h"
-#include "data/toy_texture.h"
+#include "data/toy/toy_random.h"
+#include "data/toy/toy_texture.h"
 
 namespace wsss {
 

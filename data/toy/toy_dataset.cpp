@@ -1,4 +1,4 @@
-#include "data/toy_dataset.h"
+#include "data/toy/toy_dataset.h"
 
 #include <algorithm>
 #include <atomic>
@@ -17,9 +17,9 @@
 #include "core/error.h"
 #include "core/json_format.h"
 #include "data/label_png.h"
-#include "data/toy_random.h"
-#include "data/toy_scene.h"
-#include "data/toy_shapes.h"
+#include "data/toy/toy_random.h"
+#include "data/toy/toy_scene.h"
+#include "data/toy/toy_shapes.h"
 
 namespace wsss {
 

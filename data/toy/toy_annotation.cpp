@@ -1,9 +1,9 @@
-#include "data/toy_annotation.h"
+#include "data/toy/toy_annotation.h"
 
 #include <algorithm>
 #include <opencv2/imgproc.hpp>
 
-#include "data/toy_texture.h"
+#include "data/toy/toy_texture.h"
 
 namespace wsss {
 

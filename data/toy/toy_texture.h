@@ -4,7 +4,7 @@
 // with values in [0, 1]; every function draws only from the ToyRandom it is given.
 #include <opencv2/core.hpp>
 
-#include "data/toy_random.h"
+#include "data/toy/toy_random.h"
 
 namespace wsss {
 

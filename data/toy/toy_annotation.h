@@ -4,8 +4,8 @@
 #include <opencv2/core.hpp>
 #include <vector>
 
-#include "data/toy_random.h"
-#include "data/toy_scene.h"
+#include "data/toy/toy_random.h"
+#include "data/toy/toy_scene.h"
 
 namespace wsss {
 

@@ -1,4 +1,4 @@
-#include "data/toy_texture.h"
+#include "data/toy/toy_texture.h"
 
 #include <algorithm>
 #include <cmath>
