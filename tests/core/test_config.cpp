@@ -473,6 +473,31 @@ TEST_CASE("config: the dump of a file's effective config is written in declarati
         "amp: false\n");
 }
 
+enum class Shape { Disc, Square };
+const wsss::ChoiceNames<Shape>& choiceNames(Shape) {
+  static const wsss::ChoiceNames<Shape> names = {{Shape::Disc, "disc"}, {Shape::Square, "square"}};
+  return names;
+}
+
+TEST_CASE("config: an enum choice parses, validates and dumps its words", "[config]") {
+  struct Drawing {
+    Shape shape = Shape::Disc;
+    void describe(OptionTable& table) { table.choice("shape", shape, "what to draw"); }
+  };
+  TempDir dir("config");
+  writeText(dir / "x.yaml", "shape: circle\n");
+  CHECK_THAT(errorOf([&] { wsss::readConfig<Drawing>((dir / "x.yaml").string(), {}); }),
+             Catch::Contains("shape: expected one of disc, square, got 'circle'"));
+  // A later source may correct an earlier wrong word, as for string choices.
+  const auto drawing = wsss::readConfig<Drawing>((dir / "x.yaml").string(), {"shape=square"});
+  CHECK(drawing.shape == Shape::Square);
+  Drawing copy = drawing;
+  CHECK_THAT(wsss::configToYaml(copy), Catch::Contains("shape: square"));
+  CHECK(wsss::choiceName(Shape::Disc) == "disc");
+  CHECK(wsss::parseChoice<Shape>("square") == Shape::Square);
+  CHECK_FALSE(wsss::parseChoice<Shape>("circle").has_value());
+}
+
 TEST_CASE("config: text loading names its origin in errors", "[config]") {
   CHECK_THAT(errorOf([] {
                wsss::readConfigText<RootOptions>("train:\n  lr: x\n", "checkpoint runs/x/last.pt");
