@@ -16,8 +16,11 @@ torch::Tensor normaliseClassMaps(const torch::Tensor& maps, const torch::Tensor&
                  maps.size(1) == labels.size(1),
              "class maps ", maps.sizes(), " and labels ", labels.sizes(),
              " must be B x C x h x w and B x C");
-  return divideByPeak(torch::relu(maps.to(torch::kFloat32)) *
-                      labels.to(torch::kFloat32).unsqueeze(-1).unsqueeze(-1));
+  return divideByPeak(torch::relu(maps.to(torch::kFloat32)) * labelMask(labels));
+}
+
+torch::Tensor labelMask(const torch::Tensor& labels) {
+  return labels.to(torch::kFloat32).unsqueeze(-1).unsqueeze(-1);
 }
 
 torch::Tensor divideByPeak(const torch::Tensor& maps) {
@@ -68,8 +71,7 @@ torch::Tensor resizeByMatrices(const torch::Tensor& maps, int64_t height, int64_
 
 torch::Tensor resizeMaps(const torch::Tensor& maps, int64_t height, int64_t width) {
   if (maps.size(-2) == height && maps.size(-1) == width) return maps;
-  if (maps.is_cuda() && maps.requires_grad() &&
-      at::globalContext().deterministicAlgorithms()) {
+  if (maps.is_cuda() && maps.requires_grad() && at::globalContext().deterministicAlgorithms()) {
     return resizeByMatrices(maps, height, width).to(maps.scalar_type());
   }
   return torch::nn::functional::interpolate(maps, torch::nn::functional::InterpolateFuncOptions()

@@ -9,6 +9,9 @@ namespace wsss {
 // maps: B x C x h x w, labels: B x C in {0, 1}. Returns float32.
 torch::Tensor normaliseClassMaps(const torch::Tensor& maps, const torch::Tensor& labels);
 
+// B x C x 1 x 1 float32: the image labels (B x C) as a mask over class maps.
+torch::Tensor labelMask(const torch::Tensor& labels);
+
 // Each map of B x C x h x w non-negative maps divided by its spatial maximum + 1e-5: the peak
 // normalisation of Â alone (a map that is 0 everywhere stays 0).
 torch::Tensor divideByPeak(const torch::Tensor& maps);

@@ -10,6 +10,7 @@
 #include "core/config/config_loader.h"
 #include "test_helpers.h"
 #include "train/loop/trainer.h"
+#include "train/pseudo/pseudo_label_folder.h"
 #include "train/step/step_benchmark.h"
 #include "train/step/step_context.h"
 
@@ -114,4 +115,24 @@ TEST_CASE("a hook that throws ends the run through every hook's end, the error k
   CHECK(
       wsss::readCheckpointProgress((dir / "run" / "checkpoints" / "last.pt").string()).iteration ==
       2);
+}
+
+TEST_CASE("the data reads clicks and saliency maps when an added term needs them, named after it",
+          "[train][step][data]") {
+  wsss::ExperimentConfig config;
+  wsss::LossTermList terms = wsss::standardLossTerms();
+  CHECK(wsss::trainingDataOptions(config, terms).needs.pointsFor.empty());
+  CHECK(wsss::trainingDataOptions(config, terms).needs.saliencyFor.empty());
+  wsss::LossTerm clicks = probeTerm(std::make_shared<int>(0));
+  clicks.name = "clicks_probe";
+  clicks.needs = [](const wsss::ExperimentConfig&) {
+    wsss::LossTermNeeds needs;
+    needs.points = true;
+    return needs;
+  };
+  terms.push_back(clicks);
+  CHECK(wsss::trainingDataOptions(config, terms).needs.pointsFor == "clicks_probe");
+  // Switched off, it reads nothing.
+  terms.back().switchOffIn(config);
+  CHECK(wsss::trainingDataOptions(config, terms).needs.pointsFor.empty());
 }

@@ -7,6 +7,7 @@
 #include "test_helpers.h"
 #include "train/experiment_config.h"
 #include "train/pseudo/support_maps.h"
+#include "train/step/step_context.h"
 #include "train/step/training_step.h"
 #include "train/training_models.h"
 
@@ -83,6 +84,23 @@ TEST_CASE("a SupportNet step trains MainNet only and fills the prototype memory"
       CHECK(wsss::test::anyGradient(models.network->backboneParameters()));
     }
   }
+}
+
+TEST_CASE("a step makes SupportNet's maps and its pseudo-labels once, however many terms read them",
+          "[train][support][step]") {
+  torch::manual_seed(2);
+  const wsss::ExperimentConfig config = pssConfig();
+  wsss::TrainingModels models = wsss::buildTrainingModels(config, 3, torch::kCPU, false);
+  const wsss::Batch batch = randomBatch(2, 3);
+  wsss::StepContext step(models, batch, config, config.train.iterations - 1,
+                         models.network->forward(batch.image, true));
+  const wsss::SupportMaps& support = step.support();
+  // pseudo.source is support, so the pseudo-labels read the maps already made.
+  const wsss::PseudoTargets& pseudo = step.pseudoLabels();
+  CHECK(step.support().scores.is_same(support.scores));
+  CHECK(step.pseudoLabels().segLabel.is_same(pseudo.segLabel));
+  CHECK(step.segmentationLogits().is_same(step.segmentationLogits()));
+  CHECK(torch::equal(pseudo.scores, support.scores));
 }
 
 TEST_CASE("RCM and MAM wait out their warm-ups, and the memory with them", "[train][support]") {

@@ -6,10 +6,6 @@
 
 namespace wsss {
 
-torch::Tensor labelMask(const torch::Tensor& labels) {
-  return labels.to(torch::kFloat32).unsqueeze(-1).unsqueeze(-1);
-}
-
 SupportMaps supportMaps(SupportNet& support, const torch::Tensor& image,
                         const torch::Tensor& labels) {
   SupportOutputs outputs = support.forward(image);

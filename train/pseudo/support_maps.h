@@ -19,7 +19,4 @@ struct SupportMaps {
 SupportMaps supportMaps(SupportNet& support, const torch::Tensor& image,
                         const torch::Tensor& labels);
 
-// B x C x 1 x 1 float: the image labels as a mask over class maps.
-torch::Tensor labelMask(const torch::Tensor& labels);
-
 }  // namespace wsss
