@@ -11,8 +11,10 @@ writes float32 values with 9 significant digits, which identify the float exactl
 evaluation, a SHA-256 over every tensor of the last checkpoint (weights, buffers, SupportNet and
 the prototype memory), the pseudo-labels `wsss pseudo` writes from the baseline's checkpoint
 with their scores, a run on those labels (supervision pseudo_dir), and `wsss eval --target cam`
-on the self-guided and PSS checkpoints. Values of floating-point kernels depend on the CPU's
-vector width, so a check on a CPU other than the recording's is skipped (exit 77).
+on the self-guided and PSS checkpoints. The runs read a toy dataset the script writes itself
+(`wsss toy-data`, the demo's arguments), so a fresh clone needs nothing else. Values of
+floating-point kernels depend on the CPU's vector width, so a check on a CPU other than the
+recording's is skipped (exit 77).
 """
 import argparse
 import hashlib
@@ -39,6 +41,8 @@ COMMON = [
     "mam.warmup_iters=15",
 ]
 CONFIGS = ["baseline", "full", "selfguided", "pss", "aamr"]
+# The dataset scripts/demo.sh writes; every command reads it through data.root.
+TOY_DATA = ["--train", "200", "--val", "60", "--seed", "0"]
 
 
 def run(command, log):
@@ -88,10 +92,15 @@ def folder_digest(folder):
     return {"files": len(names), "sha256": digest.hexdigest()}
 
 
+def data_root(work):
+    return "data.root=" + os.path.join(work, "toy")
+
+
 def train(wsss, work, name, config, extra=()):
     folder = os.path.join(work, name)
     shutil.rmtree(folder, ignore_errors=True)  # metrics.jsonl appends
-    run([wsss, "train", "--config", config, "--work-dir", folder, *COMMON, *extra],
+    run([wsss, "train", "--config", config, "--work-dir", folder, *COMMON, data_root(work),
+         *extra],
         os.path.join(work, name + ".log"))
     result = metrics(os.path.join(folder, "metrics.jsonl"))
     result["checkpoint"] = checkpoint_digest(os.path.join(folder, "checkpoints", "last.pt"))
@@ -103,7 +112,7 @@ def evaluate_cam(wsss, work, name, config):
     out = os.path.join(work, name + "-cam")
     run([wsss, "eval", "--config", config, "--checkpoint",
          os.path.join(folder, "checkpoints", "last.pt"), "--target", "cam", "--work-dir", out,
-         "train.threads=1"], os.path.join(work, name + "-cam.log"))
+         "train.threads=1", data_root(work)], os.path.join(work, name + "-cam.log"))
     with open(os.path.join(out, "metrics.json")) as file:
         scores = json.load(file)
     return {"mIoU": scores["mIoU"], "per_class_iou": scores.get("per_class_iou")}
@@ -113,6 +122,8 @@ def golden(wsss, work):
     import torch
 
     results = {"cpu_capability": torch.backends.cpu.get_cpu_capability(), "runs": {}}
+    run([wsss, "toy-data", "--out", os.path.join(work, "toy"), *TOY_DATA],
+        os.path.join(work, "toy-data.log"))
     runs = results["runs"]
     for name in CONFIGS:
         runs[name] = train(wsss, work, name, f"configs/toy/{name}.yaml")
@@ -130,7 +141,7 @@ def golden(wsss, work):
     pseudo = os.path.join(work, "pseudo")
     run([wsss, "pseudo", "--config", "configs/toy/baseline.yaml", "--checkpoint",
          os.path.join(work, "baseline", "checkpoints", "last.pt"), "--split", "train",
-         "--work-dir", pseudo, "train.threads=1"], os.path.join(work, "pseudo.log"))
+         "--work-dir", pseudo, "train.threads=1", data_root(work)], os.path.join(work, "pseudo.log"))
     with open(os.path.join(pseudo, "metrics.json")) as file:
         scores = json.load(file)
     runs["pseudo"] = {"labels": folder_digest(os.path.join(pseudo, "labels")),
