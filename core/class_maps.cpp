@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "core/error.h"
 
@@ -35,6 +36,32 @@ torch::Tensor thresholdLabels(const torch::Tensor& scores, double highThreshold,
   labels.masked_fill_(peak < lowThreshold, 0);
   labels = torch::where(peak >= highThreshold, index + 1, labels);
   return labels;
+}
+
+torch::Tensor marginLabels(const torch::Tensor& scores, const torch::Tensor& background,
+                           double highThreshold, double lowThreshold, double margin) {
+  if (!background.defined() && margin <= 0) {
+    return thresholdLabels(scores, highThreshold, lowThreshold);
+  }
+  const torch::Tensor peak = std::get<0>(scores.max(1));
+  // Without background evidence the background candidate can never be the top one.
+  const torch::Tensor backgroundScore =
+      background.defined() ? background.to(scores.dtype())
+                           : torch::full_like(scores.narrow(1, 0, 1),
+                                              -std::numeric_limits<float>::infinity());
+  const torch::Tensor candidates = torch::cat({backgroundScore, scores}, 1);
+  const int64_t count = std::min<int64_t>(2, candidates.size(1));
+  const auto [top, index] = candidates.topk(count, 1);
+  const torch::Tensor first = top.select(1, 0);
+  const torch::Tensor lead =
+      count > 1 ? first - top.select(1, 1) : torch::full_like(first, std::numeric_limits<float>::infinity());
+  const torch::Tensor winner = index.select(1, 0);
+  const torch::Tensor decided = lead >= margin;
+
+  torch::Tensor labels = torch::full_like(winner, 255);
+  labels.masked_fill_(peak < lowThreshold, 0);
+  labels.masked_fill_(decided & winner.eq(0), 0);
+  return torch::where(decided & winner.gt(0) & first.ge(highThreshold), winner, labels);
 }
 
 int64_t scaledSide(int64_t side, double scale) {

@@ -21,6 +21,15 @@ torch::Tensor divideByPeak(const torch::Tensor& maps);
 torch::Tensor thresholdLabels(const torch::Tensor& scores, double highThreshold,
                               double lowThreshold);
 
+// The two-threshold rule with a margin and optional background evidence (METHODS §5): the
+// candidates are the C maps and, where `background` (B x 1 x H x W) is given, background as
+// class 0. A pixel takes the top candidate where it reaches highThreshold and beats the
+// runner-up by `margin`; background where every class map is below lowThreshold, or where the
+// background candidate is the top one by `margin`; 255 elsewhere. Without background and with
+// margin 0 it is thresholdLabels.
+torch::Tensor marginLabels(const torch::Tensor& scores, const torch::Tensor& background,
+                           double highThreshold, double lowThreshold, double margin);
+
 // A side of `side` pixels scaled by `scale`, rounded, at least 1: the size of an image scaled
 // for multi-scale inference or SupportNet's scales.
 int64_t scaledSide(int64_t side, double scale);

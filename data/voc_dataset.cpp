@@ -95,6 +95,8 @@ const char* problemKindName(ProblemKind kind) {
       return "label_out_of_range";
     case ProblemKind::PointOutsideImage:
       return "point_outside_image";
+    case ProblemKind::MissingClicks:
+      return "missing_clicks";
     case ProblemKind::NoLabels:
       return "no_labels";
   }
@@ -396,8 +398,17 @@ void VocDataset::inspectPoints(const std::string& id, const cv::Mat& image, Samp
                                std::vector<DataProblem>& problems) const {
   if (!options_.needs.points()) return;
   const auto found = points_.find(id);
-  if (found == points_.end()) return;
   const std::string file = pointsPath();
+  if (found == points_.end()) {
+    // An image the annotators saw without clicking maps to null; a missing id is a file that
+    // does not cover the split.
+    problems.push_back({ProblemKind::MissingClicks, id, file,
+                        "points file " + file + " has no entry for image " + id + " of split " +
+                            split_ + ", which " + options_.needs.pointsFor +
+                            " reads (add its clicks, or null for none, or drop the id from "
+                            "the split)"});
+    return;
+  }
   const int64_t numClasses = static_cast<int64_t>(classNames_.size());
   std::string badClasses;
   std::string outside;

@@ -30,6 +30,7 @@ enum class ProblemKind {
   SizeMismatch,
   LabelOutOfRange,
   PointOutsideImage,
+  MissingClicks,
   NoLabels,
 };
 

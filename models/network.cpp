@@ -59,7 +59,10 @@ NetworkOutputs WsssNetworkImpl::forward(const torch::Tensor& image, bool withSeg
   out.embed = cam.embed;
   out.cam = cam.cam;
   out.logits = cam.logits;
-  if (withSegmentation) out.seg = segHead_->forward(taps.high, taps.low);
+  if (withSegmentation) {
+    out.decoder = segHead_->decode(taps.high, taps.low);
+    out.seg = segHead_->classify(out.decoder);
+  }
   return out;
 }
 

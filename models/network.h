@@ -21,6 +21,8 @@ struct NetworkOutputs {
   torch::Tensor cam;             // B x C x h x w: conv1x1(embed), no bias, raw (no relu)
   torch::Tensor logits;          // B x C: global average pool of cam
   torch::Tensor seg;             // B x (C+1) x H/4 x W/4 logits; undefined if not asked
+  torch::Tensor decoder;  // B x seg_channels x H/4 x W/4: the segmentation head's features
+                          // before its classifier (E of METHODS §5); with seg only
 };
 
 class WsssNetworkImpl : public torch::nn::Module {

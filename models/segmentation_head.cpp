@@ -27,10 +27,14 @@ SegmentationHeadImpl::SegmentationHeadImpl(const SegmentationHeadOptions& option
   classifier->bias.zero_();
 }
 
-torch::Tensor SegmentationHeadImpl::forward(const torch::Tensor& high, const torch::Tensor& low) {
+torch::Tensor SegmentationHeadImpl::decode(const torch::Tensor& high, const torch::Tensor& low) {
   const torch::Tensor context = resizeMaps(aspp(high), low.size(2), low.size(3));
   torch::Tensor joined = torch::cat({context, lowReduce->forward(low)}, 1);
-  return classifier(fuse->forward(joined));
+  return fuse->forward(joined);
+}
+
+torch::Tensor SegmentationHeadImpl::forward(const torch::Tensor& high, const torch::Tensor& low) {
+  return classify(decode(high, low));
 }
 
 }  // namespace wsss

@@ -29,6 +29,10 @@ class SegmentationHeadImpl : public torch::nn::Module {
  public:
   explicit SegmentationHeadImpl(const SegmentationHeadOptions& options);
   torch::Tensor forward(const torch::Tensor& high, const torch::Tensor& low);
+  // The decoder's features at stride 4 (ASPP and the low skip fused, before the classifier).
+  torch::Tensor decode(const torch::Tensor& high, const torch::Tensor& low);
+  // The C+1 logits of decoded features.
+  torch::Tensor classify(const torch::Tensor& features) { return classifier(features); }
 
  private:
   Aspp aspp{nullptr};

@@ -14,8 +14,9 @@ void ExperimentConfig::describe(OptionTable& table) {
   table.choice("device", device, "where to run: cuda when available (auto), or forced");
   table.choice("supervision", supervision,
                "train from image-level labels (pseudo-labels made on the fly), from the "
-               "ground-truth masks (the fully supervised upper bound), or from a folder of "
-               "pseudo-label PNGs (pseudo.dir, e.g. written by wsss pseudo)");
+               "ground-truth masks (the fully supervised upper bound), from a folder of "
+               "pseudo-label PNGs (pseudo.dir, e.g. written by wsss pseudo), or from clicks "
+               "(data.points_file; L_point and L_pm of the point: section, METHODS §5)");
   table.section("model", model, "the network: backbone, heads, pretrained weights");
   table.section("data", data, "dataset, augmentation and loader");
   table.section("train", train, "training loop, optimiser, schedule, checkpoints");
@@ -35,6 +36,9 @@ void ExperimentConfig::describe(OptionTable& table) {
   table.section("aamr", aamr,
                 "activation-aware mask refinement: saliency and the CAM build the segmentation "
                 "target (METHODS §2)");
+  table.section("point", point,
+                "point supervision: L_point at the clicks, L_pm on pseudo-masks made from the "
+                "clicks and the decoder features (METHODS §5)");
   table.section("cci", cci,
                 "class-conditional inference: the pseudo-labels of wsss pseudo (METHODS §2)");
   table.section("eval", eval, "inference used by evaluation");
@@ -67,7 +71,10 @@ void ExperimentConfig::describe(OptionTable& table) {
   // with aamr on, aamr.weight is that loss's weight.
   table.declared("seg.warmup_iters")
       .rule(startsInRun(
-          [this] { return !trainsOnMasks() && (aamr.enabled ? aamr.weight : seg.weight) > 0; },
+          [this] {
+            return !trainsOnMasks() && supervision != Supervision::Points &&
+                   (aamr.enabled ? aamr.weight : seg.weight) > 0;
+          },
           [this] { return seg.warmupFor(train.iterations); }, "seg",
           "seg.weight: 0 (aamr.weight: 0 with aamr on)"));
   table.declared("rcm.warmup_iters")
@@ -87,6 +94,25 @@ void ExperimentConfig::describe(OptionTable& table) {
                : "supervision pseudo_dir needs pseudo.dir: the folder of pseudo-label PNGs "
                  "(<id>.png, e.g. written by wsss pseudo --work-dir DIR into DIR/labels)";
   });
+  // Clicks make their own pseudo-masks, and only a points run reads clicks.
+  table.declared("pseudo.source").rule([this] {
+    if (supervision == Supervision::Points && point.maskWeight > 0 &&
+        pseudo.source != PseudoSource::Points) {
+      return "supervision points trains L_pm on masks made from the clicks, so it needs "
+             "pseudo.source: points, not " +
+             choiceName(pseudo.source) + " (or point.mask_weight: 0 for L_point alone)";
+    }
+    if (pseudo.source == PseudoSource::Points && supervision != Supervision::Points) {
+      return std::string(
+          "pseudo.source points makes masks from clicks, which only supervision points reads");
+    }
+    return std::string();
+  });
+  table.declared("point.warmup_iters")
+      .rule(startsInRun(
+          [this] { return supervision == Supervision::Points && point.maskWeight > 0; },
+          [this] { return point.warmupFor(train.iterations); }, "point",
+          "point.mask_weight: 0"));
   table.declared("aamr.enabled").rule([this] {
     if (!aamr.enabled) return std::string();
     return supervision == Supervision::ImageLabels

@@ -26,12 +26,14 @@ namespace wsss {
 class OptionTable;
 
 // What trains the segmentation head: pseudo-labels made on the fly from the image labels, the
-// ground-truth masks (the fully supervised upper bound), or a folder of pseudo-label PNGs.
-enum class Supervision { ImageLabels, Full, PseudoDir };
+// ground-truth masks (the fully supervised upper bound), a folder of pseudo-label PNGs, or
+// clicks (L_point at the clicks, L_pm on pseudo-masks made from them on the fly).
+enum class Supervision { ImageLabels, Full, PseudoDir, Points };
 inline const ChoiceNames<Supervision>& choiceNames(Supervision) {
   static const ChoiceNames<Supervision> names = {{Supervision::ImageLabels, "image_labels"},
                                                  {Supervision::Full, "full"},
-                                                 {Supervision::PseudoDir, "pseudo_dir"}};
+                                                 {Supervision::PseudoDir, "pseudo_dir"},
+                                                 {Supervision::Points, "points"}};
   return names;
 }
 
@@ -52,6 +54,7 @@ struct ExperimentConfig {
   AffinityConsistencyOptions affc;
   CamTargetOptions selfguided;
   AamrOptions aamr;
+  PointOptions point;
   CciOptions cci;
   EvalOptions eval;
   // Not a config key: loss terms switched off by name, whatever their sections say (the
@@ -65,6 +68,9 @@ struct ExperimentConfig {
   bool trainsOnMasks() const {
     return supervision == Supervision::Full || supervision == Supervision::PseudoDir;
   }
+
+  // What the pseudo-label engine is configured by.
+  PseudoLabelSettings pseudoLabelSettings() const { return {pseudo, refine, point}; }
 };
 
 // The effective config as YAML text (what config.yaml and every checkpoint hold).

@@ -34,7 +34,9 @@ Command evalCommand() {
       checkpoint,
       workDirFlag("where metrics.json and config.yaml go (default <run>/eval-<split>-<target>)"),
       {"split", "NAME", "split to score (default data.val_split)"},
-      {"target", "seg|cam", "seg: the segmentation head (default); cam: the CAM pseudo-labels"},
+      {"target", "seg|pseudo",
+       "seg: the segmentation head (default); pseudo: the pseudo-labels the training step "
+       "makes (pseudo.source, e.g. the CAM's or the clicks'; cam is the older word for it)"},
       {"save-png", "DIR", "write each prediction as a VOC-palette PNG into DIR"}};
   command.acceptsOverrides = true;
   command.run = [](const ParsedArguments& arguments) {
@@ -45,7 +47,7 @@ Command evalCommand() {
     EvaluationTarget target;
     const std::string targetWord = arguments.text("target", "seg");
     const std::optional<ScoredMaps> scored = parseChoice<ScoredMaps>(targetWord);
-    WSSS_CHECK(scored, "--target '", targetWord, "' is not one of seg, cam");
+    WSSS_CHECK(scored, "--target '", targetWord, "' is not one of seg, pseudo (or cam)");
     target.target = *scored;
     target.savePngDir = arguments.text("save-png");
     target.showProgress = true;
@@ -58,12 +60,13 @@ Command evalCommand() {
     CheckpointFile file(checkpoint, device);
     const TrainingProgress trained = file.progress();
     checkModelMatches(checkpoint, trained, config);
-    const auto dataset = std::make_shared<const VocDataset>(config.data, split);
+    const auto dataset =
+        std::make_shared<const VocDataset>(evaluationDataOptions(config, target.target), split);
     // Every weight comes from the checkpoint; the pretrained file is not needed.
     TrainingModels models = buildTrainingModels(config, dataset->numClasses(), device, false);
     std::vector<CheckpointPart> parts;
-    const bool supportLabels =
-        target.target == ScoredMaps::Cam && pseudoLabelSource(config.pseudo.source).readsSupport;
+    const bool supportLabels = scoresPseudoLabels(target.target) &&
+                               pseudoLabelSource(config.pseudo.source).readsSupport;
     if (supportLabels && models.support && models.support->ownWeights()) {
       WSSS_CHECK(
           file.hasPart("support"), "checkpoint ", checkpoint,
@@ -86,7 +89,7 @@ Command evalCommand() {
     const auto names = classNamesWithBackground(*dataset);
     std::cout << formatScoresTable(scores, names);
 
-    const bool cam = target.target == ScoredMaps::Cam;
+    const bool cam = scoresPseudoLabels(target.target);
     const std::vector<double> scales = cam ? std::vector<double>{1.0} : config.eval.scales;
     const std::string metrics =
         jsonFileText(scoresJson(scores, names,

@@ -22,6 +22,14 @@ std::vector<std::string> classNamesWithBackground(const VocDataset& dataset) {
   return names;
 }
 
+DataOptions evaluationDataOptions(const ExperimentConfig& config, ScoredMaps target) {
+  DataOptions data = config.data;
+  if (scoresPseudoLabels(target) && pseudoLabelSource(config.pseudo.source).readsPoints) {
+    data.needs.pointsFor = "pseudo.source points";
+  }
+  return data;
+}
+
 SegmentationScores evaluateNetwork(TrainingModels& models,
                                    const std::shared_ptr<const VocDataset>& dataset,
                                    const ExperimentConfig& config, const torch::Device& device,
@@ -29,8 +37,9 @@ SegmentationScores evaluateNetwork(TrainingModels& models,
   WSSS_CHECK(dataset->hasMasks(), "split '", dataset->split(), "' of ", config.data.root,
              " has no masks (data.mask_dirs), so it cannot be scored");
   WsssNetwork& network = models.network;
-  const bool supportLabels =
-      target.target == ScoredMaps::Cam && pseudoLabelSource(config.pseudo.source).readsSupport;
+  const bool pseudoLabels = scoresPseudoLabels(target.target);
+  const PseudoLabelSource source = pseudoLabelSource(config.pseudo.source);
+  const bool supportLabels = pseudoLabels && source.readsSupport;
   WSSS_CHECK(!supportLabels || models.support,
              "pseudo.source is support, but SupportNet is off: set support.mode to ema or shared");
   const bool wasTraining = network->is_training();
@@ -48,17 +57,20 @@ SegmentationScores evaluateNetwork(TrainingModels& models,
   };
   const auto predictLabels = [&](const Batch& cpuBatch) {
     const Batch batch = batchToDevice(cpuBatch, device, channelsLast);
-    if (target.target == ScoredMaps::Cam) {
-      torch::Tensor cam, supportScores;
+    if (pseudoLabels) {
+      NetworkOutputs outputs;
+      torch::Tensor supportScores;
       {
         AutocastScope autocast(device, config.train.amp);
-        cam = network->forward(batch.image, false).cam;
+        // The points source reads the segmentation head's features.
+        outputs = network->forward(batch.image, source.readsPoints);
         if (supportLabels) {
           supportScores = supportMaps(*models.support, batch.image, batch.labels).scores;
         }
       }
-      return makePseudoTargets(pseudoLabelInputs(batch, cam, supportScores), config.pseudo,
-                               config.refine)
+      return makePseudoTargets(
+                 pseudoLabelInputs(batch, outputs.cam, supportScores, outputs.decoder),
+                 config.pseudoLabelSettings())
           .segLabel;
     }
     return multiScaleProbabilities(segScores, batch.image, config.eval.scales, config.eval.flip)

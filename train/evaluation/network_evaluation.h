@@ -15,12 +15,17 @@ namespace wsss {
 
 struct ExperimentConfig;
 
-// What evaluation scores: the segmentation head, or the pseudo-labels the training step makes.
-enum class ScoredMaps { Seg, Cam };
+// What evaluation scores: the segmentation head, or the pseudo-labels the training step makes
+// (pseudo.source through the refiners; `cam` is the older word for it).
+enum class ScoredMaps { Seg, Pseudo, Cam };
 inline const ChoiceNames<ScoredMaps>& choiceNames(ScoredMaps) {
-  static const ChoiceNames<ScoredMaps> names = {{ScoredMaps::Seg, "seg"}, {ScoredMaps::Cam, "cam"}};
+  static const ChoiceNames<ScoredMaps> names = {
+      {ScoredMaps::Seg, "seg"}, {ScoredMaps::Pseudo, "pseudo"}, {ScoredMaps::Cam, "cam"}};
   return names;
 }
+
+// Whether `target` scores the step's pseudo-labels.
+inline bool scoresPseudoLabels(ScoredMaps target) { return target != ScoredMaps::Seg; }
 
 struct EvaluationTarget {
   ScoredMaps target = ScoredMaps::Seg;
@@ -29,11 +34,16 @@ struct EvaluationTarget {
 };
 
 // Scores MainNet's segmentation head, or the pseudo-labels of pseudo.source (SupportNet's
-// maps need models.support). Leaves the network in the training mode it was in.
+// maps need models.support; the points source, the split's clicks: evaluationDataOptions).
+// Leaves the network in the training mode it was in.
 SegmentationScores evaluateNetwork(TrainingModels& models,
                                    const std::shared_ptr<const VocDataset>& dataset,
                                    const ExperimentConfig& config, const torch::Device& device,
                                    const EvaluationTarget& target);
+
+// The data options to read a split for `target`: config.data, reading the clicks of
+// data.points_file when the scored pseudo-labels are made from them.
+DataOptions evaluationDataOptions(const ExperimentConfig& config, ScoredMaps target);
 
 // "background" followed by the dataset's classes.
 std::vector<std::string> classNamesWithBackground(const VocDataset& dataset);

@@ -69,7 +69,7 @@ PseudoExportResult exportPseudoLabels(TrainingModels& models,
     // The CCI maps already are Â (present classes, peak 1), so the engine takes them where it
     // takes a CAM; renormalising them changes nothing but the 1e-5 of the peak.
     const torch::Tensor labels =
-        makePseudoTargets(pseudoLabelInputs(batch, maps), config.pseudo, config.refine).segLabel;
+        makePseudoTargets(pseudoLabelInputs(batch, maps), config.pseudoLabelSettings()).segLabel;
 
     const torch::Tensor box = batch.cropBox[0];
     const std::string& id = batch.ids.front();

@@ -12,8 +12,9 @@ namespace wsss {
 
 void PseudoLabelOptions::describe(OptionTable& table) {
   table.choice("source", source,
-               "what the pseudo-labels are made from: MainNet's CAM, or SupportNet's "
-               "multi-scale CAM (needs support.mode ema or shared)");
+               "what the pseudo-labels are made from: MainNet's CAM, SupportNet's multi-scale "
+               "CAM (needs support.mode ema or shared), or the clicks and the decoder features "
+               "(supervision points; the point: section sets its rule)");
   table.field("refine", refine,
               "refine the source's maps with the image before the thresholds (METHODS §3; the "
               "refine: section sets the operator)");
@@ -44,10 +45,13 @@ torch::Tensor PseudoLabelInputs::valid() const {
 }
 
 PseudoLabelInputs pseudoLabelInputs(const Batch& batch, const torch::Tensor& cam,
-                                    const torch::Tensor& supportScores) {
+                                    const torch::Tensor& supportScores,
+                                    const torch::Tensor& decoder) {
   PseudoLabelInputs inputs;
   inputs.cam = cam;
   inputs.supportScores = supportScores;
+  inputs.decoder = decoder;
+  inputs.points = batch.points;
   inputs.labels = batch.labels;
   inputs.image = batch.image;
   inputs.cropBox = batch.cropBox;
@@ -56,17 +60,29 @@ PseudoLabelInputs pseudoLabelInputs(const Batch& batch, const torch::Tensor& cam
   return inputs;
 }
 
-PseudoTargets makePseudoTargets(const PseudoLabelInputs& inputs, const PseudoLabelOptions& options,
-                                const ImageRefinementOptions& refinement) {
+PseudoTargets makePseudoTargets(const PseudoLabelInputs& inputs,
+                                const PseudoLabelSettings& settings) {
   torch::NoGradGuard noGrad;
+  const PseudoLabelSource source = pseudoLabelSource(settings.pseudo.source);
+  SourceMaps maps = source.maps(inputs, settings);
   PseudoTargets targets;
-  targets.scores = pseudoLabelSource(options.source).maps(inputs);
-  for (const PseudoLabelRefiner& refiner : pseudoLabelRefiners(options, refinement)) {
+  targets.scores = std::move(maps.scores);
+  targets.background = std::move(maps.background);
+  for (const PseudoLabelRefiner& refiner :
+       pseudoLabelRefiners(settings.pseudo, settings.refinement)) {
     targets.scores = refiner.refine(inputs, targets.scores);
   }
+  const LabelRule rule = source.rule(settings);
   targets.segLabel = ignoreOutsideCropBox(
-      thresholdLabels(targets.scores, options.highThreshold, options.lowThreshold), inputs.cropBox);
+      marginLabels(targets.scores, targets.background, rule.highThreshold, rule.lowThreshold,
+                   rule.margin),
+      inputs.cropBox);
   return targets;
+}
+
+PseudoTargets makePseudoTargets(const PseudoLabelInputs& inputs, const PseudoLabelOptions& options,
+                                const ImageRefinementOptions& refinement) {
+  return makePseudoTargets(inputs, PseudoLabelSettings{options, refinement, PointOptions{}});
 }
 
 }  // namespace wsss

@@ -12,16 +12,18 @@
 #include "core/config/choice.h"
 #include "data/batch.h"
 #include "models/refine/image_refinement.h"
+#include "train/pseudo/point_masks.h"
 
 namespace wsss {
 
 class OptionTable;
 
 // Where the pseudo-labels' class maps come from.
-enum class PseudoSource { Cam, Support };
+enum class PseudoSource { Cam, Support, Points };
 inline const ChoiceNames<PseudoSource>& choiceNames(PseudoSource) {
   static const ChoiceNames<PseudoSource> names = {{PseudoSource::Cam, "cam"},
-                                                  {PseudoSource::Support, "support"}};
+                                                  {PseudoSource::Support, "support"},
+                                                  {PseudoSource::Points, "points"}};
   return names;
 }
 
@@ -35,6 +37,14 @@ struct PseudoLabelOptions {
   void describe(OptionTable& table);
 };
 
+// Everything the engine is configured by: the pseudo: section, the refinement operator and the
+// point pseudo-masks' rule.
+struct PseudoLabelSettings {
+  PseudoLabelOptions pseudo;
+  ImageRefinementOptions refinement;
+  PointOptions points;
+};
+
 // What the engine can make pseudo-labels from; a source that is not switched on is undefined.
 struct PseudoLabelInputs {
   torch::Tensor cam;            // B x C x h x w: MainNet's raw CAM (no gradient is taken)
@@ -43,25 +53,34 @@ struct PseudoLabelInputs {
   torch::Tensor cropBox;  // B x 4 [top, left, bottom, right) of the real image; undefined = all
   int64_t height = 0, width = 0;  // the image size
   torch::Tensor image;            // B x 3 x H x W: the refiners' guide
+  torch::Tensor decoder;  // B x D x h x w: the segmentation head's features (E of METHODS §5)
+  torch::Tensor points;   // N x 5 clicks [batch index, y, x, cls, rank] in image pixels
   torch::Tensor valid() const;    // B x 1 x H x W bool inside the crop box; undefined = all
 };
 
-// The engine's input for `batch`: its image, labels and crop box, with the class maps a source
-// reads (`cam`: MainNet's CAM or maps in its place, such as CCI's; `supportScores` when
-// SupportNet ran).
+// The engine's input for `batch`: its image, labels, crop box and clicks, with the maps a
+// source reads (`cam`: MainNet's CAM or maps in its place, such as CCI's; `supportScores` when
+// SupportNet ran; `decoder` when the segmentation head ran).
 PseudoLabelInputs pseudoLabelInputs(const Batch& batch, const torch::Tensor& cam,
-                                    const torch::Tensor& supportScores = {});
+                                    const torch::Tensor& supportScores = {},
+                                    const torch::Tensor& decoder = {});
 
 struct PseudoTargets {
-  torch::Tensor scores;    // B x C x H x W in [0, 1] at the image size: the source's maps,
-                           // through the refiner chain
-  torch::Tensor segLabel;  // B x H x W int64: 0 = background, c = class c, 255 = ignore
+  torch::Tensor scores;      // B x C x H x W in [0, 1] at the image size: the source's maps,
+                             // through the refiner chain
+  torch::Tensor segLabel;    // B x H x W int64: 0 = background, c = class c, 255 = ignore
+  torch::Tensor background;  // B x 1 x H x W: the source's background evidence (the points
+                             // source's background clicks); undefined for the others
 };
 
-// The two-threshold rule on the maps of `options.source` after the configured refiners;
-// pixels outside the crop box are 255. With the image refinement and without renormalise,
-// a constant background channel at a threshold stays that constant, so this is AFA's argmax
-// over refined [bg, classes] maps.
+// The maps of `settings.pseudo.source` after the configured refiners, labelled by the source's
+// rule (marginLabels: pseudo's two thresholds for cam and support, point's thresholds and
+// margin for points); pixels outside the crop box are 255. With the image refinement and
+// without renormalise, a constant background channel at a threshold stays that constant, so
+// for cam this is AFA's argmax over refined [bg, classes] maps.
+PseudoTargets makePseudoTargets(const PseudoLabelInputs& inputs,
+                                const PseudoLabelSettings& settings);
+// The same with the point rule's defaults.
 PseudoTargets makePseudoTargets(const PseudoLabelInputs& inputs, const PseudoLabelOptions& options,
                                 const ImageRefinementOptions& refinement = {});
 

@@ -55,7 +55,8 @@ struct LossTerm {
 // The step's terms in the order they are summed.
 using LossTermList = std::vector<LossTerm>;
 
-// Every term of the shipped methods, in order: cls, rcm, mam, affc, seg, aamr, cam_target.
+// Every term of the shipped methods, in order: cls, rcm, mam, affc, seg, aamr, cam_target,
+// point, pm.
 LossTermList standardLossTerms();
 
 // Whether a term active at step `iteration` needs what `wanted` picks out.

@@ -11,6 +11,8 @@ LossTerm affinityConsistencyTerm();        // terms/affc_term.cpp
 LossTerm segmentationTerm();               // terms/seg_term.cpp
 LossTerm activationAwareRefinementTerm();  // terms/aamr_term.cpp
 LossTerm camTargetTerm();                  // terms/cam_target_term.cpp
+LossTerm pointTerm();                      // terms/point_term.cpp
+LossTerm pointMaskTerm();                  // terms/pm_term.cpp
 
 LossTermList standardLossTerms() {
   return {classificationTerm(),
@@ -19,7 +21,9 @@ LossTermList standardLossTerms() {
           affinityConsistencyTerm(),
           segmentationTerm(),
           activationAwareRefinementTerm(),
-          camTargetTerm()};
+          camTargetTerm(),
+          pointTerm(),
+          pointMaskTerm()};
 }
 
 }  // namespace wsss

@@ -51,7 +51,9 @@ struct MethodPart {
 std::vector<MethodPart> methodParts(const ExperimentConfig& config, const LossTermList& terms) {
   std::vector<MethodPart> parts;
   const PseudoLabelSource source = pseudoLabelSource(config.pseudo.source);
-  if (source.id != PseudoSource::Cam) {
+  // The points source has no CAM to stand in for: only L_pm reads it, so its cost shows in
+  // the row of that term.
+  if (source.id != PseudoSource::Cam && !source.readsPoints) {
     parts.push_back({"+ " + choiceName(source.id) + " pseudo-labels",
                      [](ExperimentConfig& run) { run.pseudo.source = PseudoSource::Cam; },
                      source.readsSupport});

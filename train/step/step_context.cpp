@@ -28,8 +28,9 @@ const PseudoTargets& StepContext::pseudoLabels() {
   if (!pseudoLabels_) {
     const bool readsSupport = pseudoLabelSource(config.pseudo.source).readsSupport;
     const PseudoLabelInputs inputs =
-        pseudoLabelInputs(batch, outputs.cam, readsSupport ? support().scores : torch::Tensor());
-    pseudoLabels_ = makePseudoTargets(inputs, config.pseudo, config.refine);
+        pseudoLabelInputs(batch, outputs.cam, readsSupport ? support().scores : torch::Tensor(),
+                          outputs.decoder);
+    pseudoLabels_ = makePseudoTargets(inputs, config.pseudoLabelSettings());
   }
   return *pseudoLabels_;
 }

@@ -11,7 +11,7 @@ LossTerm classificationTerm() {
   term.name = "cls";
   term.section = "cls";
   term.inBaseline = true;
-  term.enabled = [](const ExperimentConfig&) { return true; };
+  term.enabled = [](const ExperimentConfig& config) { return config.cls.weight > 0; };
   term.weight = [](const ExperimentConfig& config) { return config.cls.weight; };
   term.compute = [](StepContext& step) {
     return multilabelSoftMarginLoss(step.outputs.logits, step.batch.labels);

@@ -23,14 +23,15 @@ torch::Tensor maskTarget(const StepContext& step) {
 
 // The head waits for seg.warmup_iters on pseudo-labels, so that the CAM first learns from the
 // image labels alone; on masks it trains from the first step. With aamr on, L_aamr trains the
-// head in its place.
+// head in its place; with clicks, L_point and L_pm do.
 LossTerm segmentationTerm() {
   LossTerm term;
   term.name = "seg";
   term.section = "seg";
   term.inBaseline = true;
   term.enabled = [](const ExperimentConfig& config) {
-    return !config.aamr.enabled && config.seg.weight > 0;
+    return !config.aamr.enabled && config.supervision != Supervision::Points &&
+           config.seg.weight > 0;
   };
   term.firstStep = [](const ExperimentConfig& config) -> int64_t {
     return config.trainsOnMasks() ? 0 : config.seg.warmupFor(config.train.iterations);
