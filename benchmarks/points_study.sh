@@ -17,6 +17,7 @@ ITERATIONS=$1; shift
 SEEDS=(); while [[ $# -gt 0 && $1 != *=* ]]; do SEEDS+=("$1"); shift; done
 EXTRA=("$@")
 OUT=runs/points-study/$ITERATIONS
+mkdir -p "$OUT"
 
 row_config() {
   case $1 in

@@ -33,7 +33,7 @@ class CheckedVoc {
     return root() / "SALImages" / (id + ".png");
   }
 
-  void addIntact(const std::string& id, uint8_t objectClass = 12) {
+  void addIntact(const std::string& id, uint8_t objectClass = 12, bool clicked = true) {
     fs::create_directories(imageFile(id).parent_path());
     fs::create_directories(saliencyFile(id).parent_path());
     REQUIRE(cv::imwrite(imageFile(id).string(),
@@ -42,6 +42,7 @@ class CheckedVoc {
     writeXml(id, {"horse"});
     REQUIRE(
         cv::imwrite(saliencyFile(id).string(), cv::Mat(kHeight, kWidth, CV_8UC1, cv::Scalar(128))));
+    if (!clicked) return;
     points_ += std::string(points_.empty() ? "" : ",\n") + "\"" + id +
                "\": [{\"x\": 4, \"y\": 5, \"rank\": 1, \"cls\": 13}]";
   }
@@ -119,8 +120,8 @@ TEST_CASE("data-check reports one planted fault of each kind", "[data_check]") {
   const std::vector<std::string> ids = {"ok",        "no_image",      "bad_image",   "no_mask",
                                         "bad_mask",  "wrong_size",    "mask_value",  "xml_name",
                                         "point_cls", "point_outside", "no_saliency", "bad_saliency",
-                                        "no_xml",    "empty_xml",     "twice"};
-  for (const auto& id : ids) voc.addIntact(id);
+                                        "no_xml",    "empty_xml",     "twice",       "no_clicks"};
+  for (const auto& id : ids) voc.addIntact(id, 12, id != "no_clicks");
 
   fs::remove(voc.imageFile("no_image"));
   truncate(voc.imageFile("bad_image"));
@@ -156,14 +157,15 @@ TEST_CASE("data-check reports one planted fault of each kind", "[data_check]") {
   CHECK(report.ids(ProblemKind::SizeMismatch) == Ids{"wrong_size"});
   CHECK(report.ids(ProblemKind::LabelOutOfRange) == Ids{"mask_value", "xml_name", "point_cls"});
   CHECK(report.ids(ProblemKind::PointOutsideImage) == Ids{"point_outside"});
+  CHECK(report.ids(ProblemKind::MissingClicks) == Ids{"no_clicks"});
   CHECK(report.ids(ProblemKind::MissingSaliency) == Ids{"no_saliency"});
   CHECK(report.ids(ProblemKind::UnreadableSaliency) == Ids{"bad_saliency"});
   CHECK(report.ids(ProblemKind::MissingAnnotation) == Ids{"no_xml"});
   CHECK(report.ids(ProblemKind::NoLabels) == Ids{"empty_xml"});
   CHECK(report.count(ProblemKind::LabelOutOfRange) == 3);
   CHECK(report.count(ProblemKind::UnreadableAnnotation) == 0);
-  CHECK(report.problems.size() == 13);
-  CHECK(report.totalProblems() == 15);
+  CHECK(report.problems.size() == 14);
+  CHECK(report.totalProblems() == 16);
 
   const auto& mismatch = report.problems.at(ProblemKind::SizeMismatch).front();
   CHECK(mismatch.file == voc.maskFile("wrong_size").string());
@@ -175,7 +177,8 @@ TEST_CASE("data-check reports one planted fault of each kind", "[data_check]") {
   CHECK(text.find("missing: 0 images") != std::string::npos);
   CHECK(text.find("label_out_of_range: 3 (mask_value, xml_name, point_cls)") != std::string::npos);
   CHECK(text.find("missing_image: 1 (no_image)") != std::string::npos);
-  CHECK(text.find("NOT clean: 15 problems") != std::string::npos);
+  CHECK(text.find("missing_clicks: 1 (no_clicks)") != std::string::npos);
+  CHECK(text.find("NOT clean: 16 problems") != std::string::npos);
   CHECK(text.find("clean: no problems") == std::string::npos);
 }
 

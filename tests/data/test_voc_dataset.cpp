@@ -348,15 +348,16 @@ TEST_CASE("a mask of another size than its image is an error naming both", "[voc
 
 TEST_CASE("points are read once and checked per image", "[voc]") {
   TinyVoc voc;
-  for (const char* id : {"a", "b", "c", "d"}) {
+  for (const char* id : {"a", "b", "c", "d", "e"}) {
     voc.image(id);
     voc.mask(id, 0, 1);
   }
-  voc.split("train", "a\nb\nc\nd\n");
+  voc.split("train", "a\nb\nc\nd\ne\n");
   writeText(voc.root() / "clicks.json", R"({
     "a": [{"x": 3.5, "y": 7, "rank": 2, "cls": 15}, {"x": 0, "y": 29, "cls": 0}],
     "b": [{"x": 5, "y": 5, "rank": 1, "cls": 21}],
-    "c": [{"x": 40, "y": 5, "rank": 1, "cls": 1}]
+    "c": [{"x": 40, "y": 5, "rank": 1, "cls": 1}],
+    "d": null
   })");
   wsss::DataOptions options = voc.options();
   options.needs.pointsFor = "a point method";
@@ -382,7 +383,14 @@ TEST_CASE("points are read once and checked per image", "[voc]") {
   CHECK(mentions(outside, "image c "));
   CHECK(mentions(outside, "point_outside_image"));
 
-  CHECK(dataset.load(3).points.empty());  // no entry, no points
+  CHECK(dataset.load(3).points.empty());  // null: seen, nothing clicked
+
+  // An image of the split with no entry: the file does not cover the split.
+  const std::string missing = errorOf([&] { dataset.load(4); });
+  CHECK(mentions(missing, "image e "));
+  CHECK(mentions(missing, "clicks.json"));
+  CHECK(mentions(missing, "missing_clicks"));
+  CHECK(mentions(missing, "a point method"));
 
   // Changing the file after opening does not matter: it was read once.
   writeText(voc.root() / "clicks.json", "{ broken");

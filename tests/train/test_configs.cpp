@@ -186,3 +186,32 @@ TEST_CASE("a config that still sets data.saliency or data.points is told the key
   CHECK_NOTHROW(wsss::readConfigText<wsss::ExperimentConfig>(
       "data:\n  saliency: true\n  points: true\n", "checkpoint runs/old/last.pt"));
 }
+
+TEST_CASE("the points configs train from clicks with the from-scratch net and METHODS' rule",
+          "[configs][point]") {
+  for (const std::string dataset : {"toy", "voc"}) {
+    INFO(dataset);
+    const auto points = shipped(dataset + "/points.yaml");
+    CHECK(points.supervision == wsss::Supervision::Points);
+    CHECK(points.pseudo.source == wsss::PseudoSource::Points);
+    CHECK(points.model.backbone == "scratch");
+    CHECK(points.model.pretrained.empty());
+    CHECK(points.cls.weight == 0);  // no classifier stage
+    CHECK(points.point.radius == 2);
+    CHECK(points.point.sigma == 0.25);
+    CHECK(points.point.refine);
+    CHECK(points.point.highThreshold == 0.6);
+    CHECK(points.point.lowThreshold == 0.3);
+    CHECK(points.point.margin == 0.1);
+    // The run reads clicks, and only because of the point terms.
+    CHECK(wsss::trainingDataOptions(points).needs.pointsFor == "point");
+  }
+  CHECK(shipped("voc/points.yaml").data.pointsFile ==
+        "whats_the_point/pascal2012_trainval_main.json");
+  // The toy config is the toy baseline's network and schedule.
+  const auto toy = shipped("toy/points.yaml");
+  const auto baseline = shipped("toy/baseline.yaml");
+  CHECK(toy.model.scratchWidth == baseline.model.scratchWidth);
+  CHECK(toy.train.iterations == baseline.train.iterations);
+  CHECK(toy.train.lr == baseline.train.lr);
+}

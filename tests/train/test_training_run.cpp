@@ -286,6 +286,36 @@ TEST_CASE("a self-guided run resumes exactly and eval scores its refined pseudo-
   CHECK(evalCam("", "refined") != evalCam(" pseudo.refine=false", "raw"));
 }
 
+TEST_CASE("a points run resumes exactly and eval scores the pseudo-masks it makes",
+          "[train][resume][point]") {
+  TempDir dir("train_resume_points");
+  const std::string config = instantToyConfig(dir, 24);
+  const std::string points =
+      " supervision=points pseudo.source=points cls.weight=0 point.warmup_iters=4";
+  requireExactResumeAfterSigterm(dir, config, points, 24);
+  const std::string metrics = readText(dir / "straight/metrics.jsonl");
+  CHECK(metrics.find("\"point\":") != std::string::npos);
+  CHECK(metrics.find("\"pm\":") != std::string::npos);
+  CHECK(metrics.find("\"cls\":") == std::string::npos);
+
+  const std::string checkpoint = (dir / "straight/checkpoints/last.pt").string();
+  const auto evalPseudo = [&](const std::string& target, const std::string& overrides) {
+    const fs::path work = dir / ("eval-" + target);
+    const auto scored = runWsss("eval --config " + config + " --checkpoint " + checkpoint +
+                                " --target " + target + " --split train --work-dir " +
+                                work.string() + points + overrides);
+    INFO(scored.output);
+    REQUIRE(scored.exitCode == 0);
+    const auto json = nlohmann::ordered_json::parse(readText(work / "metrics.json"));
+    CHECK(json.at("target") == target);
+    return json.at("mIoU").get<double>();
+  };
+  // `cam` is the older word for the same target.
+  CHECK(evalPseudo("pseudo", "") == evalPseudo("cam", ""));
+  // The spatial filter changes the masks that are scored.
+  CHECK(evalPseudo("pseudo", "") != evalPseudo("pseudo", " point.sigma=0"));
+}
+
 TEST_CASE("Ctrl-C saves last.pt and exits with 130", "[train][resume]") {
   TempDir dir("train_interrupt");
   const std::string config = instantToyConfig(dir, 40);
