@@ -28,6 +28,7 @@
 #include "losses/cam_target_loss.h"
 #include "losses/classification_loss.h"
 #include "losses/mam_loss.h"
+#include "losses/point_loss.h"
 #include "losses/rcm_loss.h"
 #include "losses/segmentation_loss.h"
 #include "models/refine/class_conditional_inference.h"
@@ -37,6 +38,7 @@
 #include "test_helpers.h"
 #include "train/device_batch.h"
 #include "train/experiment_config.h"
+#include "train/pseudo/point_masks.h"
 #include "train/pseudo/pseudo_label_folder.h"
 #include "train/step/training_step.h"
 #include "train/training_models.h"
@@ -265,6 +267,30 @@ TEST_CASE("CUDA agreement: every loss", "[cuda][losses]") {
         const wsss::AamrOptions options;
         return wsss::aamrLoss(in[0], wsss::aamrTarget(in[1], in[2], in[3], in[4], options));
       });
+
+  // Clicks of every image, one near a border, one background click.
+  const torch::Tensor points = torch::tensor({0.f, 3.f, 4.f, 1.f, 1.f,    //
+                                              0.f, 20.f, 30.f, 2.f, 1.f,  //
+                                              1.f, 12.f, 1.f, 0.f, 1.f,   //
+                                              2.f, 23.f, 16.f, 4.f, 1.f})
+                                   .view({4, 5});
+  checkLossAgrees("L_point", {torch::randn({3, 5, 24, 32}), points, valid}, {true, false, false},
+                  [](const auto& in) { return wsss::pointLoss(in[0], in[1], 2, in[2]); });
+
+  // The point pseudo-masks: cosine maps, refinement, spatial filter and the per-class max.
+  const torch::Tensor features = torch::rand({3, 16, 6, 8});
+  const torch::Tensor image = torch::rand({3, 3, 24, 32});
+  for (const bool refine : {false, true}) {
+    wsss::PointOptions options;
+    options.refine = refine;
+    const wsss::PointScores onCpu =
+        wsss::pointScores(features, points, image, valid, 4, options, {});
+    const wsss::PointScores onGpu = wsss::pointScores(
+        features.to(cuda()), points.to(cuda()), image.to(cuda()), valid.to(cuda()), 4, options, {});
+    const std::string what = std::string("point masks, refine ") + (refine ? "on" : "off");
+    checkClose(onCpu.scores, onGpu.scores, 1e-4, what + ", classes");
+    checkClose(onCpu.background, onGpu.background, 1e-4, what + ", background");
+  }
 }
 
 TEST_CASE("CUDA agreement: one training step of each shipped toy config", "[cuda][step]") {
@@ -277,7 +303,7 @@ TEST_CASE("CUDA agreement: one training step of each shipped toy config", "[cuda
   toy.valImages = 2;
   wsss::writeToyDataset(toy);
 
-  for (const std::string name : {"baseline", "pss", "selfguided", "aamr", "full"}) {
+  for (const std::string name : {"baseline", "pss", "selfguided", "aamr", "full", "points"}) {
     INFO("configs/toy/" << name << ".yaml");
     wsss::ExperimentConfig config = wsss::readConfig<wsss::ExperimentConfig>(
         (wsss::test::sourceDir() / "configs/toy" / (name + ".yaml")).string(),
