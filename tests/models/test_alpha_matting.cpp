@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include "models/refine/alpha_matting.h"
+#include "models/refine/infoflow_matting.h"
 
 namespace {
 
@@ -132,4 +133,40 @@ TEST_CASE("labels of mattes: the top alpha's class, background where every alpha
   const torch::Tensor alpha =
       torch::tensor({0.9f, 0.2f, 0.4f, 0.6f, 0.7f, 0.45f}).view({1, 2, 1, 3});
   CHECK(wsss::labelsFromAlpha(alpha).flatten().equal(torch::tensor({1, 2, 0}, torch::kInt64)));
+}
+
+TEST_CASE("infoflow recovers the known alpha, and propagate stays near it", "[models][matting]") {
+  if (!wsss::infoFlowAvailable()) {
+    WARN("this build has no OpenCV alphamat: infoflow is not checked");
+    return;
+  }
+  const KnownMatte matte = softDisc();
+  const torch::Tensor trimap = trimapOf(matte.alpha);
+  const torch::Tensor unknown = trimap.eq(wsss::kTrimapUnknown);
+  const torch::Tensor reference = wsss::infoFlowAlpha(matte.image, trimap);
+  REQUIRE(reference.sizes() == matte.alpha.sizes());
+  const double referenceError =
+      (reference - matte.alpha).abs().masked_select(unknown).mean().item<double>();
+  wsss::ImageRefinementOptions refinement;
+  refinement.dilations = {1, 2, 4};
+  refinement.scale = 1.0;
+  const torch::Tensor propagated =
+      wsss::propagateAlpha(matte.image, trimap, {}, refinement, 1e-4, 2000).alpha;
+  const double distance = (propagated - reference).abs().masked_select(unknown).mean().item<double>();
+  INFO("infoflow error " << referenceError << ", propagate - infoflow " << distance);
+  CHECK(referenceError < 0.1);
+  CHECK(distance < 0.12);
+  CHECK((reference - matte.alpha).abs().masked_select(unknown.logical_not()).max().item<double>() ==
+        0.0);
+
+  SECTION("trimaps without an unknown pixel, foreground or background need no solve") {
+    torch::Tensor flat = torch::full({1, 3, 8, 8}, wsss::kTrimapUnknown, torch::kUInt8);
+    flat[0][0].fill_(wsss::kTrimapBackground);
+    flat[0][1].narrow(0, 0, 4).fill_(wsss::kTrimapForeground);
+    flat[0][2].narrow(0, 0, 4).fill_(wsss::kTrimapBackground);
+    const torch::Tensor alpha = wsss::infoFlowAlpha(torch::rand({1, 3, 8, 8}), flat);
+    CHECK(alpha[0][0].eq(0).all().item<bool>());
+    CHECK(alpha[0][1].eq(1).all().item<bool>());
+    CHECK(alpha[0][2].eq(0).all().item<bool>());
+  }
 }
