@@ -8,15 +8,23 @@
 namespace wsss {
 
 struct CamHeadOutputs {
-  torch::Tensor embed;   // B x D x h x w
-  torch::Tensor cam;     // B x C x h x w, raw scores (no relu)
-  torch::Tensor logits;  // B x C
+  torch::Tensor embed;       // B x D x h x w
+  torch::Tensor cam;         // B x C x h x w, raw scores (no relu)
+  torch::Tensor logits;      // B x C
+  torch::Tensor fgbg;        // B x C x h x w in (0, 1): D2CAM's P_c; undefined for this head
+  torch::Tensor prototypes;  // C x D: D2CAM's unit class prototypes; undefined for this head
 };
 
-class CamHeadImpl : public torch::nn::Module {
+// What the network's CAM head is: this one, or D2CAM (d2cam_head.h), by model.cam_head.
+class CamHeadBase : public torch::nn::Module {
+ public:
+  virtual CamHeadOutputs forward(const torch::Tensor& high) = 0;
+};
+
+class CamHeadImpl : public CamHeadBase {
  public:
   CamHeadImpl(int64_t inChannels, int64_t embedDim, int64_t numClasses);
-  CamHeadOutputs forward(const torch::Tensor& high);
+  CamHeadOutputs forward(const torch::Tensor& high) override;
 
  private:
   torch::nn::Conv2d embed{nullptr};

@@ -18,6 +18,23 @@ std::vector<int64_t> ModelOptions::effectiveAsppRates() const {
   return rates;
 }
 
+void D2camOptions::describe(OptionTable& table) {
+  table.field("bg_prototypes", backgroundPrototypes, "K, the background prototypes").atLeast(1);
+  table.field("scale", scale, "s: image logits are s times the top mean of M_c").positive();
+  table.field("top_fraction", topFraction, "the share of pixels the image logits average")
+      .positive()
+      .atMost(1);
+  table.field("temperature", temperature, "τ of P_c = σ((cos(f, w_c) − max_k cos(f, b_k)) / τ)")
+      .positive();
+  table.field("sep_weight", separationWeight,
+              "weight of L_sep = Σ_{c≠c'} relu(cos(w_c, w_c'))², which keeps class prototypes apart")
+      .atLeast(0);
+  table.field("ex_weight", exclusionWeight,
+              "weight of L_ex = mean_i Σ_{c≠c' present} P_c(i) P_c'(i), which punishes two present "
+              "classes claiming one pixel")
+      .atLeast(0);
+}
+
 void ModelOptions::describe(OptionTable& table) {
   table.choice("backbone", backbone, knownBackbones(),
                "feature extractor: a ResNet with torchvision's layout, or the small GroupNorm "
@@ -46,6 +63,9 @@ void ModelOptions::describe(OptionTable& table) {
       });
   table.field("embed_dim", embedDim, "width D of the MainNet embedding relu(conv1x1(high))")
       .atLeast(1);
+  table.choice("cam_head", camHead,
+               "the head that makes the CAM: MainNet's 1x1 classifier, or D2CAM's class and "
+               "background prototypes (METHODS §4; the d2cam: section)");
   table
       .field("scratch_width", scratchWidth,
              "base width of the scratch backbone (its stages use 1x, 2x and 4x)")

@@ -25,8 +25,15 @@ WsssNetworkImpl::WsssNetworkImpl(const ModelOptions& options, int64_t numClasses
              options.pretrained,
              ") but model.backbone is scratch, which has no pretrained weights");
   backbone_ = register_module("backbone", makeBackbone(options));
-  camHead_ =
-      register_module("cam_head", CamHead(backbone_->highChannels(), options.embedDim, numClasses));
+  if (options.camHead == CamHeadKind::D2cam) {
+    camHead_ = register_module(
+        "cam_head", std::make_shared<D2camHeadImpl>(backbone_->highChannels(), options.embedDim,
+                                                    numClasses, options.d2cam));
+  } else {
+    camHead_ = register_module("cam_head", std::make_shared<CamHeadImpl>(
+                                               backbone_->highChannels(), options.embedDim,
+                                               numClasses));
+  }
   SegmentationHeadOptions seg;
   seg.highChannels = backbone_->highChannels();
   seg.lowChannels = backbone_->lowChannels();
@@ -59,6 +66,8 @@ NetworkOutputs WsssNetworkImpl::forward(const torch::Tensor& image, bool withSeg
   out.embed = cam.embed;
   out.cam = cam.cam;
   out.logits = cam.logits;
+  out.fgbg = cam.fgbg;
+  out.prototypes = cam.prototypes;
   if (withSegmentation) {
     out.decoder = segHead_->decode(taps.high, taps.low);
     out.seg = segHead_->classify(out.decoder);

@@ -10,6 +10,7 @@
 
 #include "models/backbone.h"
 #include "models/cam_head.h"
+#include "models/d2cam_head.h"
 #include "models/model_options.h"
 #include "models/segmentation_head.h"
 
@@ -19,7 +20,9 @@ struct NetworkOutputs {
   torch::Tensor low, mid, high;  // backbone taps: stride 4, 8, and 8 or 16
   torch::Tensor embed;           // B x D x h x w: relu(conv1x1(high))
   torch::Tensor cam;             // B x C x h x w: conv1x1(embed), no bias, raw (no relu)
-  torch::Tensor logits;          // B x C: global average pool of cam
+  torch::Tensor logits;          // B x C: global average pool of cam (D2CAM: s · top mean)
+  torch::Tensor fgbg;            // B x C x h x w: D2CAM's P_c; undefined with the plain head
+  torch::Tensor prototypes;      // C x D: D2CAM's unit class prototypes; undefined otherwise
   torch::Tensor seg;             // B x (C+1) x H/4 x W/4 logits; undefined if not asked
   torch::Tensor decoder;  // B x seg_channels x H/4 x W/4: the segmentation head's features
                           // before its classifier (E of METHODS §5); with seg only
@@ -51,7 +54,7 @@ class WsssNetworkImpl : public torch::nn::Module {
   const ModelOptions& options() const { return options_; }
   int64_t numClasses() const { return numClasses_; }
   BackboneImpl& backbone() { return *backbone_; }
-  CamHeadImpl& camHead() { return *camHead_; }
+  CamHeadBase& camHead() { return *camHead_; }
   SegmentationHeadImpl& segmentationHead() { return *segHead_; }
 
  private:
@@ -60,7 +63,7 @@ class WsssNetworkImpl : public torch::nn::Module {
   ModelOptions options_;
   int64_t numClasses_;
   std::shared_ptr<BackboneImpl> backbone_;
-  CamHead camHead_{nullptr};
+  std::shared_ptr<CamHeadBase> camHead_;
   SegmentationHead segHead_{nullptr};
 };
 TORCH_MODULE(WsssNetwork);

@@ -18,6 +18,8 @@ void ExperimentConfig::describe(OptionTable& table) {
                "pseudo-label PNGs (pseudo.dir, e.g. written by wsss pseudo), or from clicks "
                "(data.points_file; L_point and L_pm of the point: section, METHODS §5)");
   table.section("model", model, "the network: backbone, heads, pretrained weights");
+  table.section("d2cam", model.d2cam,
+                "the D2CAM head (model.cam_head: d2cam) and its two constraints (METHODS §4)");
   table.section("data", data, "dataset, augmentation and loader");
   table.section("train", train, "training loop, optimiser, schedule, checkpoints");
   table.section("pseudo", pseudo, "pseudo-labels made on the fly for the segmentation head");

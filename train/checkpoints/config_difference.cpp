@@ -22,7 +22,7 @@ std::map<std::string, std::string> flatten(const ExperimentConfig& config) {
 // model.pretrained only sets the starting weights, which a checkpoint replaces.
 bool changesModel(const std::string& key) {
   if (key == "model.pretrained") return false;
-  return key.rfind("model.", 0) == 0 || key == "data.classes";
+  return key.rfind("model.", 0) == 0 || key == "data.classes" || key == "d2cam.bg_prototypes";
 }
 
 }  // namespace

@@ -56,7 +56,7 @@ struct LossTerm {
 using LossTermList = std::vector<LossTerm>;
 
 // Every term of the shipped methods, in order: cls, rcm, mam, affc, seg, aamr, cam_target,
-// point, pm.
+// point, pm, sep, ex.
 LossTermList standardLossTerms();
 
 // Whether a term active at step `iteration` needs what `wanted` picks out.

@@ -13,6 +13,8 @@ LossTerm activationAwareRefinementTerm();  // terms/aamr_term.cpp
 LossTerm camTargetTerm();                  // terms/cam_target_term.cpp
 LossTerm pointTerm();                      // terms/point_term.cpp
 LossTerm pointMaskTerm();                  // terms/pm_term.cpp
+LossTerm prototypeSeparationTerm();        // terms/sep_term.cpp
+LossTerm exclusivityTerm();                // terms/ex_term.cpp
 
 LossTermList standardLossTerms() {
   return {classificationTerm(),
@@ -23,7 +25,9 @@ LossTermList standardLossTerms() {
           activationAwareRefinementTerm(),
           camTargetTerm(),
           pointTerm(),
-          pointMaskTerm()};
+          pointMaskTerm(),
+          prototypeSeparationTerm(),
+          exclusivityTerm()};
 }
 
 }  // namespace wsss

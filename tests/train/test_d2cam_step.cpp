@@ -1,0 +1,35 @@
+// A training step with the D2CAM head (METHODS §4): L_cls on its top-mean logits, L_sep and L_ex
+// beside it, and the CAM pseudo-labels made from its maps.
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "test_helpers.h"
+#include "train/experiment_config.h"
+#include "train/step/training_step.h"
+#include "train/training_models.h"
+
+TEST_CASE("a D2CAM step adds L_sep and L_ex and trains the head's prototypes", "[train][d2cam]") {
+  torch::manual_seed(0);
+  wsss::ExperimentConfig config = wsss::test::tinyCpuExperiment();
+  config.model.camHead = wsss::CamHeadKind::D2cam;
+  config.seg.warmupIters = 2;
+  wsss::TrainingModels models = wsss::buildTrainingModels(config, 3, torch::kCPU, false);
+  const wsss::Batch batch = wsss::test::paddedRandomBatch(2, 3);
+  const wsss::LossTerms losses = wsss::forwardLosses(models, batch, config, 5, torch::kCPU);
+  CHECK(wsss::test::termNames(losses) == std::vector<std::string>{"cls", "seg", "sep", "ex"});
+  for (const auto& term : losses.terms) {
+    INFO(term.first);
+    CHECK(std::isfinite(term.second.item<double>()));
+  }
+  losses.total.backward();
+  const auto parameters = models.network->named_parameters();
+  CHECK(parameters["cam_head.prototypes"].grad().abs().sum().item<double>() > 0);
+  CHECK(wsss::test::anyGradient(models.network->backboneParameters()));
+
+  SECTION("the constraints switch off by their weights") {
+    config.model.d2cam.separationWeight = 0;
+    config.model.d2cam.exclusionWeight = 0;
+    CHECK(wsss::test::termNames(wsss::forwardLosses(models, batch, config, 5, torch::kCPU)) ==
+          std::vector<std::string>{"cls", "seg"});
+  }
+}
