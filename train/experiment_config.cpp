@@ -41,6 +41,9 @@ void ExperimentConfig::describe(OptionTable& table) {
   table.section("point", point,
                 "point supervision: L_point at the clicks, L_pm on pseudo-masks made from the "
                 "clicks and the decoder features (METHODS §5)");
+  table.section("matting", matting,
+                "Mat-Label's matting refiner: trimaps from the pseudo-label maps, alpha solved "
+                "on their unknown pixels (METHODS §4)");
   table.section("cci", cci,
                 "class-conditional inference: the pseudo-labels of wsss pseudo (METHODS §2)");
   table.section("eval", eval, "inference used by evaluation");
@@ -109,6 +112,12 @@ void ExperimentConfig::describe(OptionTable& table) {
           "pseudo.source points makes masks from clicks, which only supervision points reads");
     }
     return std::string();
+  });
+  table.declared("pseudo.source").rule([this] {
+    return pseudo.source != PseudoSource::D2cam || model.camHead == CamHeadKind::D2cam
+               ? std::string()
+               : std::string("pseudo.source d2cam reads the D2CAM head's fg/bg maps: set "
+                             "model.cam_head: d2cam");
   });
   table.declared("point.warmup_iters")
       .rule(startsInRun(

@@ -13,6 +13,7 @@
 #include "losses/rcm_loss.h"
 #include "losses/segmentation_loss.h"
 #include "models/model_options.h"
+#include "models/refine/alpha_matting.h"
 #include "models/refine/class_conditional_inference.h"
 #include "models/refine/image_refinement.h"
 #include "models/support_net.h"
@@ -55,6 +56,7 @@ struct ExperimentConfig {
   CamTargetOptions selfguided;
   AamrOptions aamr;
   PointOptions point;
+  MattingOptions matting;
   CciOptions cci;
   EvalOptions eval;
   // Not a config key: loss terms switched off by name, whatever their sections say (the
@@ -70,7 +72,7 @@ struct ExperimentConfig {
   }
 
   // What the pseudo-label engine is configured by.
-  PseudoLabelSettings pseudoLabelSettings() const { return {pseudo, refine, point}; }
+  PseudoLabelSettings pseudoLabelSettings() const { return {pseudo, refine, point, matting}; }
 };
 
 // The effective config as YAML text (what config.yaml and every checkpoint hold).

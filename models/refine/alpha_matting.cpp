@@ -3,10 +3,38 @@
 #include <torch/torch.h>
 
 #include "core/class_maps.h"
+#include "core/config/option_table.h"
 #include "core/error.h"
 #include "models/refine/neighbour_stencil.h"
 
 namespace wsss {
+
+void MattingOptions::describe(OptionTable& table) {
+  table.field("enabled", enabled,
+              "refine the pseudo-labels' maps by matting: a trimap per present class, alpha "
+              "solved on its unknown pixels, labels the argmax of alpha (background where every "
+              "alpha is below 0.5)");
+  table.choice("solver", solver,
+               "propagate: random-walk matting on the image-guided affinities, on the device; "
+               "infoflow: OpenCV contrib's information-flow matting, on the CPU (offline)");
+  table.field("foreground", trimap.foreground,
+              "sure foreground of class c where its map reaches this and c is the top class")
+      .atLeast(0)
+      .atMost(1);
+  table.field("background", trimap.background, "sure background where every map is at or below this")
+      .atLeast(0)
+      .atMost(1)
+      .rule([this] {
+        return trimap.background <= trimap.foreground
+                   ? std::string()
+                   : "must not exceed matting.foreground (" + std::to_string(trimap.foreground) +
+                         ")";
+      });
+  table.field("tolerance", tolerance, "propagate stops when no unknown pixel moves by this much")
+      .positive();
+  table.field("max_iterations", maxIterations, "propagate stops after this many steps at most")
+      .atLeast(1);
+}
 
 torch::Tensor makeTrimaps(const torch::Tensor& maps, const torch::Tensor& labels,
                           const torch::Tensor& valid, const TrimapOptions& options) {

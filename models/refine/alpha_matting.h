@@ -9,9 +9,12 @@
 
 #include <cstdint>
 
+#include "core/config/choice.h"
 #include "models/refine/image_refinement.h"
 
 namespace wsss {
+
+class OptionTable;
 
 // Trimap values, as the PNGs of `wsss pseudo --save-trimaps` hold them.
 constexpr uint8_t kTrimapBackground = 0;
@@ -21,6 +24,24 @@ constexpr uint8_t kTrimapForeground = 255;
 struct TrimapOptions {
   double foreground = 0.7;  // sure foreground of class c: P_c at or above this, c the argmax
   double background = 0.3;  // sure background: every P_c at or below this
+};
+
+// How alpha is solved: on the device by propagation, or by OpenCV's information flow (CPU).
+enum class MattingSolver { Propagate, Infoflow };
+inline const ChoiceNames<MattingSolver>& choiceNames(MattingSolver) {
+  static const ChoiceNames<MattingSolver> names = {{MattingSolver::Propagate, "propagate"},
+                                                   {MattingSolver::Infoflow, "infoflow"}};
+  return names;
+}
+
+// The `matting:` section: the matting refiner of the pseudo-label chain (METHODS §4).
+struct MattingOptions {
+  bool enabled = false;
+  MattingSolver solver = MattingSolver::Propagate;
+  TrimapOptions trimap;
+  double tolerance = 1e-3;     // propagate: stop when no unknown pixel moves by this much
+  int64_t maxIterations = 100; // propagate: ... or after this many steps
+  void describe(OptionTable& table);
 };
 
 // B x C x H x W uint8 trimaps from maps P (B x C x H x W in [0, 1]) of the classes present in

@@ -120,3 +120,48 @@ TEST_CASE("the learning rate warms up linearly, then decays by poly to zero", "[
   CHECK(wsss::learningRateFactor(5, options) == Approx(0.95 * 0.55));
   CHECK(wsss::learningRateFactor(10, options) == Approx(0.9));
 }
+
+TEST_CASE("the matting refiner decides every pixel by alpha: the object's class inside, "
+          "background outside",
+          "[pseudo][matting]") {
+  // A 32 x 32 image: a red square (rows and columns 8..23) on blue; a CAM that is sure in the
+  // square's core, undecided on its border band, and low outside.
+  torch::Tensor image = torch::zeros({1, 3, 32, 32});
+  image[0][2].fill_(1.0);
+  image[0][0].narrow(0, 8, 16).narrow(1, 8, 16).fill_(1.0);
+  image[0][2].narrow(0, 8, 16).narrow(1, 8, 16).fill_(0.0);
+  torch::Tensor cam = torch::full({1, 1, 32, 32}, 0.1);
+  cam[0][0].narrow(0, 4, 24).narrow(1, 4, 24).fill_(0.5);   // the band, both sides of the edge
+  cam[0][0].narrow(0, 12, 8).narrow(1, 12, 8).fill_(1.0);   // the core
+  wsss::PseudoLabelInputs inputs;
+  inputs.cam = cam * 5;
+  inputs.labels = torch::ones({1, 1});
+  inputs.image = image;
+  inputs.height = 32;
+  inputs.width = 32;
+  wsss::PseudoLabelSettings settings;
+  const torch::Tensor plain = wsss::makePseudoTargets(inputs, settings).segLabel;
+  CHECK(plain.eq(255).any().item<bool>());  // the band is undecided by the thresholds
+  settings.matting.enabled = true;
+  settings.refinement.dilations = {1, 2, 4};
+  const wsss::PseudoTargets matted = wsss::makePseudoTargets(inputs, settings);
+  CHECK_FALSE(matted.segLabel.eq(255).any().item<bool>());
+  const torch::Tensor truth = torch::zeros({1, 32, 32}, torch::kLong);
+  truth[0].narrow(0, 8, 16).narrow(1, 8, 16).fill_(1);
+  const double agreement = matted.segLabel.eq(truth).to(torch::kFloat32).mean().item<double>();
+  INFO("agreement with the square " << agreement);
+  CHECK(agreement > 0.97);
+
+  SECTION("the d2cam source takes D2CAM's fg/bg maps of the present classes as they are") {
+    wsss::PseudoLabelInputs d2cam = inputs;
+    d2cam.fgbg = torch::cat({cam, torch::full_like(cam, 0.9)}, 1);
+    d2cam.labels = torch::tensor({{1.f, 0.f}});
+    wsss::PseudoLabelSettings fromD2cam;
+    fromD2cam.pseudo.source = wsss::PseudoSource::D2cam;
+    const wsss::PseudoTargets targets = wsss::makePseudoTargets(d2cam, fromD2cam);
+    CHECK(torch::allclose(targets.scores[0][0], cam[0][0]));
+    CHECK(targets.scores[0][1].eq(0).all().item<bool>());  // absent
+    CHECK_THROWS_WITH(wsss::makePseudoTargets(inputs, fromD2cam),
+                      Catch::Contains("model.cam_head: d2cam"));
+  }
+}

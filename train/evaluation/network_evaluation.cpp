@@ -69,7 +69,8 @@ SegmentationScores evaluateNetwork(TrainingModels& models,
         }
       }
       return makePseudoTargets(
-                 pseudoLabelInputs(batch, outputs.cam, supportScores, outputs.decoder),
+                 pseudoLabelInputs(batch, outputs.cam, supportScores, outputs.decoder,
+                                   outputs.fgbg),
                  config.pseudoLabelSettings())
           .segLabel;
     }

@@ -2,6 +2,9 @@
 
 #include "core/class_maps.h"
 #include "core/error.h"
+#include "models/refine/alpha_matting.h"
+#include "models/refine/infoflow_matting.h"
+#include "train/experiment_config.h"
 
 namespace wsss {
 
@@ -11,25 +14,50 @@ namespace {
 PseudoLabelRefiner imageRefinement(const PseudoLabelOptions& options,
                                    const ImageRefinementOptions& refinement) {
   const bool renormalise = options.renormalise;
-  return {"refinement",
-          [renormalise, refinement](const PseudoLabelInputs& inputs, const torch::Tensor& maps) {
-            WSSS_CHECK(inputs.image.defined(),
-                       "pseudo.refine is on, but no image was given to guide it");
-            torch::Tensor refined =
-                refinePresentClasses(inputs.image, maps, inputs.labels, inputs.valid(), refinement);
-            // Refinement averages a map over its region, which lowers a peaked map's maximum;
-            // dividing by the peak again keeps 0.55 and 0.35 meaning what they mean on Â.
-            return renormalise ? divideByPeak(refined) : refined;
-          },
-          [](PseudoLabelOptions& off) { off.refine = false; }};
+  PseudoLabelRefiner refiner;
+  refiner.name = "refinement";
+  refiner.refine = [renormalise, refinement](const PseudoLabelInputs& inputs,
+                                             const torch::Tensor& maps) {
+    WSSS_CHECK(inputs.image.defined(), "pseudo.refine is on, but no image was given to guide it");
+    torch::Tensor refined =
+        refinePresentClasses(inputs.image, maps, inputs.labels, inputs.valid(), refinement);
+    // Refinement averages a map over its region, which lowers a peaked map's maximum;
+    // dividing by the peak again keeps 0.55 and 0.35 meaning what they mean on Â.
+    return renormalise ? divideByPeak(refined) : refined;
+  };
+  refiner.switchOff = [](ExperimentConfig& config) { config.pseudo.refine = false; };
+  return refiner;
+}
+
+// METHODS §4: a trimap per present class from the maps, alpha solved on its unknown pixels;
+// the labels are the argmax of alpha, background where every alpha is below 0.5.
+PseudoLabelRefiner matting(const MattingOptions& options,
+                           const ImageRefinementOptions& refinement) {
+  PseudoLabelRefiner refiner;
+  refiner.name = "matting";
+  refiner.refine = [options, refinement](const PseudoLabelInputs& inputs,
+                                         const torch::Tensor& maps) {
+    WSSS_CHECK(inputs.image.defined(), "matting.enabled is on, but no image was given to guide it");
+    const torch::Tensor valid = inputs.valid();
+    const torch::Tensor trimaps = makeTrimaps(maps, inputs.labels, valid, options.trimap);
+    if (options.solver == MattingSolver::Infoflow) {
+      return infoFlowAlpha(inputs.image, trimaps).to(maps.device());
+    }
+    return propagateAlpha(inputs.image, trimaps, valid, refinement, options.tolerance,
+                          options.maxIterations)
+        .alpha;
+  };
+  refiner.switchOff = [](ExperimentConfig& config) { config.matting.enabled = false; };
+  refiner.rule = LabelRule{0.5, 0.5, 0.0};
+  return refiner;
 }
 
 }  // namespace
 
-std::vector<PseudoLabelRefiner> pseudoLabelRefiners(const PseudoLabelOptions& options,
-                                                    const ImageRefinementOptions& refinement) {
+std::vector<PseudoLabelRefiner> pseudoLabelRefiners(const PseudoLabelSettings& settings) {
   std::vector<PseudoLabelRefiner> chain;
-  if (options.refine) chain.push_back(imageRefinement(options, refinement));
+  if (settings.pseudo.refine) chain.push_back(imageRefinement(settings.pseudo, settings.refinement));
+  if (settings.matting.enabled) chain.push_back(matting(settings.matting, settings.refinement));
   return chain;
 }
 

@@ -5,24 +5,30 @@
 #include <torch/types.h>
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "train/pseudo/pseudo_label_sources.h"
 #include "train/pseudo/pseudo_labels.h"
 
 namespace wsss {
+
+struct ExperimentConfig;
 
 struct PseudoLabelRefiner {
   std::string name;  // in messages and the benchmark's rows, e.g. "refinement"
   // The source's (or the previous refiner's) B x C x H x W maps in [0, 1] -> refined maps in
   // [0, 1]; no gradient.
   std::function<torch::Tensor(const PseudoLabelInputs&, const torch::Tensor&)> refine;
-  // Takes this refiner out of `options` (the benchmark's baseline).
-  std::function<void(PseudoLabelOptions&)> switchOff;
+  // Takes this refiner out of a config (the benchmark's baseline).
+  std::function<void(ExperimentConfig&)> switchOff;
+  // The rule its maps are labelled by, in place of the source's; none: the source's.
+  std::optional<LabelRule> rule;
 };
 
-// The refiners `options` switches on, in the order they run.
-std::vector<PseudoLabelRefiner> pseudoLabelRefiners(const PseudoLabelOptions& options,
-                                                    const ImageRefinementOptions& refinement);
+// The refiners `settings` switch on, in the order they run: the image refinement
+// (pseudo.refine), then matting (matting.enabled).
+std::vector<PseudoLabelRefiner> pseudoLabelRefiners(const PseudoLabelSettings& settings);
 
 }  // namespace wsss

@@ -62,10 +62,30 @@ PseudoLabelSource pointsSource() {
   return source;
 }
 
+// P_c: D2CAM's fg/bg-decoupled maps of the present classes (METHODS §4), already in (0, 1) and
+// on a scale of their own (0.5 where a class and the nearest background prototype tie), so
+// they are not divided by their peak.
+PseudoLabelSource d2camSource() {
+  PseudoLabelSource source;
+  source.id = PseudoSource::D2cam;
+  source.maps = [](const PseudoLabelInputs& inputs, const PseudoLabelSettings&) {
+    WSSS_CHECK(inputs.fgbg.defined(),
+               "pseudo.source is d2cam, but the network has no D2CAM head: set "
+               "model.cam_head: d2cam");
+    const torch::Tensor present = labelMask(inputs.labels).to(inputs.fgbg.device());
+    return SourceMaps{
+        resizeMaps(inputs.fgbg.detach().to(torch::kFloat32) * present, inputs.height,
+                   inputs.width),
+        {}};
+  };
+  source.rule = twoThresholds;
+  return source;
+}
+
 }  // namespace
 
 std::vector<PseudoLabelSource> pseudoLabelSources() {
-  return {camSource(), supportSource(), pointsSource()};
+  return {camSource(), supportSource(), pointsSource(), d2camSource()};
 }
 
 PseudoLabelSource pseudoLabelSource(PseudoSource id) {

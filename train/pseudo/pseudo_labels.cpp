@@ -46,12 +46,13 @@ torch::Tensor PseudoLabelInputs::valid() const {
 
 PseudoLabelInputs pseudoLabelInputs(const Batch& batch, const torch::Tensor& cam,
                                     const torch::Tensor& supportScores,
-                                    const torch::Tensor& decoder) {
+                                    const torch::Tensor& decoder, const torch::Tensor& fgbg) {
   PseudoLabelInputs inputs;
   inputs.cam = cam;
   inputs.supportScores = supportScores;
   inputs.decoder = decoder;
   inputs.points = batch.points;
+  inputs.fgbg = fgbg;
   inputs.labels = batch.labels;
   inputs.image = batch.image;
   inputs.cropBox = batch.cropBox;
@@ -68,11 +69,11 @@ PseudoTargets makePseudoTargets(const PseudoLabelInputs& inputs,
   PseudoTargets targets;
   targets.scores = std::move(maps.scores);
   targets.background = std::move(maps.background);
-  for (const PseudoLabelRefiner& refiner :
-       pseudoLabelRefiners(settings.pseudo, settings.refinement)) {
+  LabelRule rule = source.rule(settings);
+  for (const PseudoLabelRefiner& refiner : pseudoLabelRefiners(settings)) {
     targets.scores = refiner.refine(inputs, targets.scores);
+    if (refiner.rule) rule = *refiner.rule;
   }
-  const LabelRule rule = source.rule(settings);
   targets.segLabel = ignoreOutsideCropBox(
       marginLabels(targets.scores, targets.background, rule.highThreshold, rule.lowThreshold,
                    rule.margin),
@@ -82,7 +83,8 @@ PseudoTargets makePseudoTargets(const PseudoLabelInputs& inputs,
 
 PseudoTargets makePseudoTargets(const PseudoLabelInputs& inputs, const PseudoLabelOptions& options,
                                 const ImageRefinementOptions& refinement) {
-  return makePseudoTargets(inputs, PseudoLabelSettings{options, refinement, PointOptions{}});
+  return makePseudoTargets(inputs,
+                           PseudoLabelSettings{options, refinement, PointOptions{}, MattingOptions{}});
 }
 
 }  // namespace wsss

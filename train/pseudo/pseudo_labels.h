@@ -11,6 +11,7 @@
 
 #include "core/config/choice.h"
 #include "data/batch.h"
+#include "models/refine/alpha_matting.h"
 #include "models/refine/image_refinement.h"
 #include "train/pseudo/point_masks.h"
 
@@ -19,11 +20,12 @@ namespace wsss {
 class OptionTable;
 
 // Where the pseudo-labels' class maps come from.
-enum class PseudoSource { Cam, Support, Points };
+enum class PseudoSource { Cam, Support, Points, D2cam };
 inline const ChoiceNames<PseudoSource>& choiceNames(PseudoSource) {
   static const ChoiceNames<PseudoSource> names = {{PseudoSource::Cam, "cam"},
                                                   {PseudoSource::Support, "support"},
-                                                  {PseudoSource::Points, "points"}};
+                                                  {PseudoSource::Points, "points"},
+                                                  {PseudoSource::D2cam, "d2cam"}};
   return names;
 }
 
@@ -43,6 +45,7 @@ struct PseudoLabelSettings {
   PseudoLabelOptions pseudo;
   ImageRefinementOptions refinement;
   PointOptions points;
+  MattingOptions matting;
 };
 
 // What the engine can make pseudo-labels from; a source that is not switched on is undefined.
@@ -55,15 +58,17 @@ struct PseudoLabelInputs {
   torch::Tensor image;            // B x 3 x H x W: the refiners' guide
   torch::Tensor decoder;  // B x D x h x w: the segmentation head's features (E of METHODS §5)
   torch::Tensor points;   // N x 5 clicks [batch index, y, x, cls, rank] in image pixels
+  torch::Tensor fgbg;     // B x C x h x w: D2CAM's fg/bg-decoupled maps P_c (METHODS §4)
   torch::Tensor valid() const;    // B x 1 x H x W bool inside the crop box; undefined = all
 };
 
 // The engine's input for `batch`: its image, labels, crop box and clicks, with the maps a
 // source reads (`cam`: MainNet's CAM or maps in its place, such as CCI's; `supportScores` when
-// SupportNet ran; `decoder` when the segmentation head ran).
+// SupportNet ran; `decoder` when the segmentation head ran; `fgbg` with the D2CAM head).
 PseudoLabelInputs pseudoLabelInputs(const Batch& batch, const torch::Tensor& cam,
                                     const torch::Tensor& supportScores = {},
-                                    const torch::Tensor& decoder = {});
+                                    const torch::Tensor& decoder = {},
+                                    const torch::Tensor& fgbg = {});
 
 struct PseudoTargets {
   torch::Tensor scores;      // B x C x H x W in [0, 1] at the image size: the source's maps,

@@ -58,10 +58,8 @@ std::vector<MethodPart> methodParts(const ExperimentConfig& config, const LossTe
                      [](ExperimentConfig& run) { run.pseudo.source = PseudoSource::Cam; },
                      source.readsSupport});
   }
-  for (const PseudoLabelRefiner& refiner : pseudoLabelRefiners(config.pseudo, config.refine)) {
-    const auto switchOff = refiner.switchOff;
-    parts.push_back(
-        {"+ " + refiner.name, [switchOff](ExperimentConfig& run) { switchOff(run.pseudo); }});
+  for (const PseudoLabelRefiner& refiner : pseudoLabelRefiners(config.pseudoLabelSettings())) {
+    parts.push_back({"+ " + refiner.name, refiner.switchOff});
   }
   for (const LossTerm& term : terms) {
     if (term.inBaseline || !term.isOn(config)) continue;

@@ -29,7 +29,7 @@ const PseudoTargets& StepContext::pseudoLabels() {
     const bool readsSupport = pseudoLabelSource(config.pseudo.source).readsSupport;
     const PseudoLabelInputs inputs =
         pseudoLabelInputs(batch, outputs.cam, readsSupport ? support().scores : torch::Tensor(),
-                          outputs.decoder);
+                          outputs.decoder, outputs.fgbg);
     pseudoLabels_ = makePseudoTargets(inputs, config.pseudoLabelSettings());
   }
   return *pseudoLabels_;
