@@ -40,7 +40,7 @@ TEST_CASE("D2CAM image logits: s times the mean of the top share of the map", "[
   CHECK(wsss::topMeanLogits(maps, 10.0, 0.3).item<double>() == Approx(8.0));
 }
 
-TEST_CASE("L_sep is 0 for orthogonal prototypes and grows as they meet; L_ex is 0 for disjoint "
+TEST_CASE("L_sep is 0 for orthogonal prototypes and grows as they meet, L_ex is 0 for disjoint "
           "maps",
           "[losses][d2cam]") {
   CHECK(wsss::separationLoss(torch::eye(3)).item<double>() == 0.0);

@@ -64,7 +64,7 @@ TEST_CASE("with a constant embedding the spatial filter alone decides: two click
   }
 }
 
-TEST_CASE("the cosine of the features decides without the spatial filter; a class without a "
+TEST_CASE("the cosine of the features decides without the spatial filter, and a class without a "
           "click never appears",
           "[point][pseudo]") {
   // Left half of the features along channel 0, right half along channel 1 (orthogonal).
@@ -82,8 +82,8 @@ TEST_CASE("the cosine of the features decides without the spatial filter; a clas
   CHECK_FALSE(labels.eq(3).any().item<bool>());
 }
 
-TEST_CASE("background clicks: background near them, and where every class is below the low "
-          "threshold; undecided between",
+TEST_CASE("background clicks: background near them and where every class is below the low "
+          "threshold, undecided between",
           "[point][pseudo]") {
   const torch::Tensor features = torch::ones({1, 4, 4, 16});
   const torch::Tensor image = torch::zeros({1, 3, 16, 64});

@@ -137,7 +137,8 @@ TEST_CASE("train writes its run folder and eval scores the checkpoint", "[train]
     const auto target =
         runWsss("eval --config " + config + " --checkpoint " + checkpoint + " --target crf");
     CHECK(target.exitCode == 1);
-    CHECK(target.output.find("--target 'crf' is not one of seg, cam") != std::string::npos);
+    CHECK(target.output.find("--target 'crf' is not one of seg, pseudo (or cam)") !=
+          std::string::npos);
     const auto unlabelled =
         runWsss("eval --config " + config + " --checkpoint " + checkpoint + " --split test");
     CHECK(unlabelled.exitCode == 1);
