@@ -3,8 +3,10 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
+#include "core/config/config_loader.h"
 #include "test_helpers.h"
 #include "train/experiment_config.h"
+#include "train/step/step_benchmark.h"
 #include "train/step/training_step.h"
 #include "train/training_models.h"
 
@@ -32,4 +34,30 @@ TEST_CASE("a D2CAM step adds L_sep and L_ex and trains the head's prototypes", "
     CHECK(wsss::test::termNames(wsss::forwardLosses(models, batch, config, 5, torch::kCPU)) ==
           std::vector<std::string>{"cls", "seg"});
   }
+}
+
+TEST_CASE("pseudo.source d2cam needs the D2CAM head, and the matting refiner is a bench row",
+          "[train][d2cam][matting]") {
+  CHECK_THROWS_WITH(
+      wsss::readConfigText<wsss::ExperimentConfig>("pseudo:\n  source: d2cam\n", "d2cam.yaml"),
+      Catch::Contains("model.cam_head: d2cam"));
+  CHECK_NOTHROW(wsss::readConfigText<wsss::ExperimentConfig>(
+      "model:\n  cam_head: d2cam\npseudo:\n  source: d2cam\n", "d2cam.yaml"));
+
+  wsss::ExperimentConfig config = wsss::test::tinyCpuExperiment();
+  config.model.camHead = wsss::CamHeadKind::D2cam;
+  config.pseudo.source = wsss::PseudoSource::D2cam;
+  config.matting.enabled = true;
+  std::vector<std::string> rows;
+  const auto settings = wsss::methodBenchmarkSettings(config, wsss::standardLossTerms());
+  for (const auto& setting : settings) rows.push_back(setting.name);
+  CHECK(rows == std::vector<std::string>{"baseline", "+ d2cam pseudo-labels", "+ matting", "+ sep",
+                                         "+ ex", "as configured"});
+  // The baseline row takes matting out; the matting row keeps it alone.
+  wsss::ExperimentConfig baseline = config, matting = config;
+  settings[0].change(baseline);
+  settings[2].change(matting);
+  CHECK_FALSE(baseline.matting.enabled);
+  CHECK(matting.matting.enabled);
+  CHECK(matting.pseudo.source == wsss::PseudoSource::Cam);
 }
