@@ -11,6 +11,7 @@
 #include "data/toy/toy_dataset.h"
 #include "data/voc_dataset.h"
 #include "test_helpers.h"
+#include "train/evaluation/boundary_band.h"
 #include "train/evaluation/evaluator.h"
 
 using Catch::Contains;
@@ -56,6 +57,22 @@ std::vector<int64_t> maskHistogram(const wsss::VocDataset& dataset, int64_t clas
         const uint8_t value = mask.at<uint8_t>(row, col);
         if (value != 255) ++pixels.at(value);
       }
+    }
+  }
+  return pixels;
+}
+
+// Per class, the mask pixels of the whole split within `band` pixels of an edge (255 left out).
+std::vector<int64_t> bandHistogram(const wsss::VocDataset& dataset, int64_t classes,
+                                   int64_t band) {
+  std::vector<int64_t> pixels(static_cast<size_t>(classes), 0);
+  for (const auto& id : dataset.ids()) {
+    cv::Mat mask = wsss::readLabelPng(dataset.maskPath(id));
+    const torch::Tensor labels =
+        torch::from_blob(mask.data, {mask.rows, mask.cols}, torch::kUInt8).to(torch::kInt64);
+    const torch::Tensor counted = labels.masked_select(wsss::boundaryBand(labels, band));
+    for (int64_t c = 0; c < classes; ++c) {
+      pixels[static_cast<size_t>(c)] += counted.eq(c).sum().item<int64_t>();
     }
   }
   return pixels;
@@ -137,6 +154,38 @@ TEST_CASE("evaluation: an all-background prediction against counts from the mask
     }
     CHECK(scores.meanIou == Approx(sum / static_cast<double>(present)).epsilon(1e-12));
     CHECK(scores.pixelAccuracy == Approx(backgroundIou).epsilon(1e-12));
+  }
+}
+
+TEST_CASE("evaluation: a boundary band scores the pixels near the masks' edges on their own",
+          "[evaluator]") {
+  TempDir dir("evaluation_split");
+  ToySplit split = toySplit(dir);
+  constexpr int64_t band = 5;
+  // The truth near every edge, background everywhere else: wrong on the objects' insides.
+  const auto edgesOnly = [](const wsss::Batch& batch) {
+    return batch.mask.masked_fill(wsss::boundaryBand(batch.mask, band).logical_not(), 0);
+  };
+  {
+    wsss::DataLoader loader = evaluationLoader(split, 1);
+    const wsss::SplitScores plain = wsss::scoreSplit(loader, edgesOnly, split.settings);
+    CHECK_FALSE(plain.boundary);
+    CHECK(plain.whole.meanIou < 1.0);
+  }
+  split.settings.boundaryBand = band;
+  const std::vector<int64_t> expected =
+      bandHistogram(*split.val, split.settings.numClasses, band);
+  const std::vector<int64_t> all = maskHistogram(*split.val, split.settings.numClasses);
+  // Batches of two are padded; the band is each image's own, so the same counts come out.
+  for (const int64_t batchSize : {1, 2}) {
+    INFO("batch size " << batchSize);
+    wsss::DataLoader loader = evaluationLoader(split, batchSize);
+    const wsss::SplitScores scores = wsss::scoreSplit(loader, edgesOnly, split.settings);
+    REQUIRE(scores.boundary);
+    CHECK(scores.boundary->meanIou == 1.0);
+    CHECK(scores.boundary->groundTruthPixels == expected);
+    CHECK(scores.whole.meanIou < 1.0);
+    CHECK(scores.whole.groundTruthPixels == all);
   }
 }
 

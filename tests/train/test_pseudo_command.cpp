@@ -3,10 +3,12 @@
 // and `supervision: pseudo_dir` training the segmentation head on the folder it wrote.
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <opencv2/core.hpp>
 #include <opencv2/core/mat.hpp>
 
@@ -183,13 +185,23 @@ TEST_CASE("wsss pseudo labels a split with CCI, scores it, and pseudo_dir trains
     CHECK_FALSE(fs::exists(dir / "refused" / "checkpoints"));
   }
 
-  SECTION("SupportNet's maps cannot be CCI's source, and nothing is written") {
+  SECTION("SupportNet's maps need SupportNet's weights in the checkpoint, and nothing is written") {
     const auto refused =
         runWsss("pseudo --config " + config + " --checkpoint " + checkpoint + " --work-dir " +
                 (dir / "support").string() + " pseudo.source=support support.mode=ema");
     CHECK(refused.exitCode != 0);
-    CHECK(refused.output.find("pseudo.source=cam") != std::string::npos);
+    CHECK(refused.output.find("has no SupportNet weights") != std::string::npos);
     CHECK_FALSE(fs::exists(dir / "support"));
+  }
+
+  SECTION("trimaps are asked for without matting: refused, and nothing is written") {
+    const auto refused = runWsss("pseudo --config " + config + " --checkpoint " + checkpoint +
+                                 " --work-dir " + (dir / "notrimaps").string() +
+                                 " --save-trimaps " + (dir / "trimaps").string());
+    CHECK(refused.exitCode != 0);
+    CHECK(refused.output.find("matting.enabled=true") != std::string::npos);
+    CHECK_FALSE(fs::exists(dir / "notrimaps"));
+    CHECK_FALSE(fs::exists(dir / "trimaps"));
   }
 
   SECTION("a checkpoint of another network is refused") {
@@ -197,5 +209,74 @@ TEST_CASE("wsss pseudo labels a split with CCI, scores it, and pseudo_dir trains
                                  " --work-dir " + (dir / "other").string() + " model.embed_dim=32");
     CHECK(refused.exitCode != 0);
     CHECK(refused.output.find("embed_dim") != std::string::npos);
+  }
+}
+
+TEST_CASE("wsss pseudo labels with the step's D2CAM source, mats the maps and writes the trimaps",
+          "[pseudo][matting]") {
+  TempDir dir("pseudo_d2cam");
+  const std::string config = instantToyConfig(dir, 2);
+  const std::string d2cam = " model.cam_head=d2cam pseudo.source=d2cam";
+  const fs::path run = dir / "run";
+  const auto trained = runWsss("train --config " + config + " --work-dir " + run.string() + d2cam);
+  INFO(trained.output);
+  REQUIRE(trained.exitCode == 0);
+  const std::string checkpoint = (run / "checkpoints/last.pt").string();
+
+  const fs::path work = dir / "pseudo";
+  const fs::path trimaps = dir / "trimaps";
+  const auto labelled = runWsss("pseudo --config " + config + " --checkpoint " + checkpoint +
+                                " --split train_aug --work-dir " + work.string() +
+                                " --save-trimaps " + trimaps.string() + " --boundary-band 3" +
+                                d2cam + " matting.enabled=true");
+  INFO(labelled.output);
+  REQUIRE(labelled.exitCode == 0);
+  const auto ids = splitIds(dir / "toy", "train_aug");
+  requireLabelsFor(work / "labels", dir / "toy", ids);
+  const auto metrics = nlohmann::ordered_json::parse(readText(work / "metrics.json"));
+  CHECK(metrics.at("source") == "d2cam");
+  CHECK(metrics.at("matting") == "propagate");
+  CHECK(metrics.at("mIoU").is_number());
+  CHECK_FALSE(metrics.contains("bg_threshold_sweep"));  // the sweep is CCI's
+  CHECK_FALSE(metrics.contains("cci_mode"));
+  CHECK(metrics.at("boundary").at("band_px") == 3);
+
+  // One grey trimap per present class of every image, of the image's size, in 0 / 128 / 255.
+  int64_t files = 0;
+  std::set<std::string> imagesWithTrimaps;
+  for (const auto& entry : fs::directory_iterator(trimaps)) {
+    ++files;
+    const std::string name = entry.path().stem().string();
+    const std::string id = name.substr(0, name.rfind('_'));
+    INFO(name);
+    REQUIRE(std::find(ids.begin(), ids.end(), id) != ids.end());
+    imagesWithTrimaps.insert(id);
+    const cv::Mat trimap = wsss::readLabelPng(entry.path().string());
+    const cv::Mat image = wsss::readRgbImage((dir / "toy" / "JPEGImages" / (id + ".jpg")).string());
+    CHECK(trimap.size() == image.size());
+    const cv::Mat other = (trimap != 0) & (trimap != 128) & (trimap != 255);
+    CHECK(cv::countNonZero(other) == 0);
+  }
+  CHECK(metrics.at("trimaps") == files);
+  CHECK(imagesWithTrimaps.size() == ids.size());  // every toy image has an object
+
+  SECTION("the pseudo-labels' boundary band is scored by wsss eval") {
+    const fs::path band = dir / "band";
+    const auto scored = runWsss("eval --config " + config + " --checkpoint " + checkpoint +
+                                " --split train_aug --target pseudo --boundary-band 3 --work-dir " +
+                                band.string() + d2cam + " matting.enabled=true");
+    INFO(scored.output);
+    REQUIRE(scored.exitCode == 0);
+    const auto bandMetrics = nlohmann::ordered_json::parse(readText(band / "metrics.json"));
+    CHECK(bandMetrics.at("boundary").at("band_px") == 3);
+    CHECK(bandMetrics.at("boundary").at("mIoU").is_number());
+    // The labels of the step are the labels wsss pseudo wrote: the same whole-split score.
+    CHECK(bandMetrics.at("mIoU") == metrics.at("mIoU"));
+    CHECK(bandMetrics.at("boundary").at("mIoU") == metrics.at("boundary").at("mIoU"));
+    const auto negative = runWsss("eval --config " + config + " --checkpoint " + checkpoint +
+                                  " --boundary-band -1 --work-dir " + (dir / "neg").string() +
+                                  d2cam);
+    CHECK(negative.exitCode != 0);
+    CHECK(negative.output.find("--boundary-band") != std::string::npos);
   }
 }

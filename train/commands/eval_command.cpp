@@ -4,19 +4,16 @@
 #include <nlohmann/json.hpp>
 
 #include "core/atomic_file.h"
-#include "core/config/config_loader.h"
 #include "core/error.h"
 #include "core/json_format.h"
 #include "core/logging.h"
 #include "data/voc_dataset.h"
 #include "train/checkpoints/checkpoint.h"
-#include "train/checkpoints/config_difference.h"
 #include "train/commands/commands.h"
 #include "train/commands/experiment_setup.h"
 #include "train/commands/run_paths.h"
 #include "train/evaluation/evaluation_report.h"
 #include "train/evaluation/network_evaluation.h"
-#include "train/pseudo/pseudo_label_sources.h"
 #include "train/run_device.h"
 #include "train/training_models.h"
 
@@ -37,7 +34,10 @@ Command evalCommand() {
       {"target", "seg|pseudo",
        "seg: the segmentation head (default); pseudo: the pseudo-labels the training step "
        "makes (pseudo.source, e.g. the CAM's or the clicks'; cam is the older word for it)"},
-      {"save-png", "DIR", "write each prediction as a VOC-palette PNG into DIR"}};
+      {"save-png", "DIR", "write each prediction as a VOC-palette PNG into DIR"},
+      {"boundary-band", "PX",
+       "also score the pixels within PX pixels of an edge of the masks on their own "
+       "(boundary quality; metrics.json's \"boundary\")"}};
   command.acceptsOverrides = true;
   command.run = [](const ParsedArguments& arguments) {
     const ExperimentConfig config = loadExperiment(arguments);
@@ -51,6 +51,9 @@ Command evalCommand() {
     target.target = *scored;
     target.savePngDir = arguments.text("save-png");
     target.showProgress = true;
+    target.boundaryBand = arguments.integer("boundary-band", 0);
+    WSSS_CHECK(target.boundaryBand >= 0, "--boundary-band must not be negative, got ",
+               target.boundaryBand);
     const std::string workDir =
         arguments.text("work-dir", (std::filesystem::path(runDirOfCheckpoint(checkpoint)) /
                                     ("eval-" + split + "-" + targetWord))
@@ -64,25 +67,18 @@ Command evalCommand() {
         std::make_shared<const VocDataset>(evaluationDataOptions(config, target.target), split);
     // Every weight comes from the checkpoint; the pretrained file is not needed.
     TrainingModels models = buildTrainingModels(config, dataset->numClasses(), device, false);
-    std::vector<CheckpointPart> parts;
-    const bool supportLabels = scoresPseudoLabels(target.target) &&
-                               pseudoLabelSource(config.pseudo.source).readsSupport;
-    if (supportLabels && models.support && models.support->ownWeights()) {
-      WSSS_CHECK(
-          file.hasPart("support"), "checkpoint ", checkpoint,
-          " has no SupportNet weights, so pseudo.source: support cannot be scored; the "
-          "run was trained with support.mode ",
-          choiceName(
-              readConfigText<ExperimentConfig>(trained.configYaml, checkpoint).support.mode));
-      parts.push_back({"support", models.support->ownWeights()});
+    if (scoresPseudoLabels(target.target)) {
+      loadForPseudoLabels(file, models, config);
+    } else {
+      file.load(*models.network, nullptr, false, {});
     }
-    file.load(*models.network, nullptr, false, parts);
     writeRunConfig(workDir, config);
 
     logInfo("scoring " + checkpoint + " (iteration " + std::to_string(trained.iteration) + ") on " +
             split + " (" + std::to_string(dataset->size()) + " images), target " + targetWord);
     const auto start = std::chrono::steady_clock::now();
-    const SegmentationScores scores = evaluateNetwork(models, dataset, config, device, target);
+    const SplitScores splitScores = evaluateNetwork(models, dataset, config, device, target);
+    const SegmentationScores& scores = splitScores.whole;
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const double imagesPerSecond = static_cast<double>(dataset->size()) / seconds;
@@ -91,16 +87,20 @@ Command evalCommand() {
 
     const bool cam = scoresPseudoLabels(target.target);
     const std::vector<double> scales = cam ? std::vector<double>{1.0} : config.eval.scales;
-    const std::string metrics =
-        jsonFileText(scoresJson(scores, names,
-                                {{"split", split},
-                                 {"target", targetWord},
-                                 {"checkpoint", checkpoint},
-                                 {"iteration", trained.iteration},
-                                 {"scales", scales},
-                                 {"flip", !cam && config.eval.flip},
-                                 {"seconds", roundedToDecimals(seconds, 6)},
-                                 {"images_per_second", roundedToDecimals(imagesPerSecond, 6)}}));
+    std::vector<std::pair<std::string, nlohmann::ordered_json>> fields = {
+        {"split", split},
+        {"target", targetWord},
+        {"checkpoint", checkpoint},
+        {"iteration", trained.iteration},
+        {"scales", scales},
+        {"flip", !cam && config.eval.flip},
+        {"seconds", roundedToDecimals(seconds, 6)},
+        {"images_per_second", roundedToDecimals(imagesPerSecond, 6)}};
+    if (splitScores.boundary) {
+      std::cout << formatBoundaryLine(*splitScores.boundary, target.boundaryBand);
+      fields.push_back(boundaryField(*splitScores.boundary, names, target.boundaryBand));
+    }
+    const std::string metrics = jsonFileText(scoresJson(scores, names, fields));
     const std::string metricsPath = (std::filesystem::path(workDir) / "metrics.json").string();
     writeFileAtomically(metricsPath, metrics);
     logInfo("scored " + std::to_string(dataset->size()) + " images in " + std::to_string(seconds) +

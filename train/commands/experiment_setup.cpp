@@ -4,6 +4,8 @@
 #include "core/error.h"
 #include "train/checkpoints/checkpoint.h"
 #include "train/checkpoints/config_difference.h"
+#include "train/pseudo/pseudo_label_sources.h"
+#include "train/training_models.h"
 
 namespace wsss {
 
@@ -21,6 +23,21 @@ void checkModelMatches(const std::string& checkpoint, const TrainingProgress& pr
   WSSS_CHECK(networkChanges.empty(), "checkpoint ", checkpoint,
              " was trained with another network: ", describeChanges(networkChanges),
              ". Use the config it was trained with");
+}
+
+void loadForPseudoLabels(CheckpointFile& file, TrainingModels& models,
+                         const ExperimentConfig& config) {
+  std::vector<CheckpointPart> parts;
+  const bool supportLabels = pseudoLabelSource(config.pseudo.source).readsSupport;
+  if (supportLabels && models.support && models.support->ownWeights()) {
+    WSSS_CHECK(file.hasPart("support"), "checkpoint ", file.path(),
+               " has no SupportNet weights, so pseudo.source: support cannot be used; the run "
+               "was trained with support.mode ",
+               choiceName(readConfigText<ExperimentConfig>(file.progress().configYaml, file.path())
+                              .support.mode));
+    parts.push_back({"support", models.support->ownWeights()});
+  }
+  file.load(*models.network, nullptr, false, parts);
 }
 
 std::string experimentOptionsHelp() { return describeConfig<ExperimentConfig>(); }

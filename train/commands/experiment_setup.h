@@ -18,6 +18,15 @@ struct TrainingProgress;
 void checkModelMatches(const std::string& checkpoint, const TrainingProgress& progress,
                        const ExperimentConfig& config);
 
+class CheckpointFile;
+struct TrainingModels;
+
+// Loads a trained network from `file` for making pseudo-labels with pseudo.source: the network,
+// and SupportNet's own weights when the source reads them (support.mode ema). Throws
+// wsss::Error naming the checkpoint when they are not in it.
+void loadForPseudoLabels(CheckpointFile& file, TrainingModels& models,
+                         const ExperimentConfig& config);
+
 // The listing of every config key, for --help.
 std::string experimentOptionsHelp();
 

@@ -15,6 +15,7 @@
 #include "train/commands/run_paths.h"
 #include "train/evaluation/evaluation_report.h"
 #include "train/evaluation/network_evaluation.h"
+#include "train/pseudo/network_pseudo_targets.h"
 #include "train/pseudo/pseudo_label_export.h"
 #include "train/run_device.h"
 #include "train/training_models.h"
@@ -63,79 +64,117 @@ Command pseudoCommand() {
   Command command;
   command.name = "pseudo";
   command.summary =
-      "pseudo-labels for a split by class-conditional inference: PNGs, scores where masks exist";
+      "pseudo-labels for a split (CCI, or the step's source) and the refiners: PNGs, scores "
+      "where masks exist";
   FlagSpec checkpoint{"checkpoint", "CKPT",
-                      "the trained classifier (e.g. runs/x/checkpoints/last.pt)"};
+                      "the trained network (e.g. runs/x/checkpoints/last.pt)"};
   checkpoint.required = true;
   command.flags = {
       configFlag(),
       checkpoint,
       workDirFlag("where labels/, metrics.json and config.yaml go (default <run>/pseudo-<split>)"),
-      {"split", "NAME", "split to label (default data.train_split)"}};
+      {"split", "NAME", "split to label (default data.train_split)"},
+      {"save-trimaps", "DIR",
+       "with matting.enabled: write each present class's trimap as DIR/<id>_<class>.png "
+       "(0 background, 128 unknown, 255 foreground)"},
+      {"boundary-band", "PX",
+       "where the split has masks, also score the labels within PX pixels of an edge "
+       "(metrics.json's \"boundary\")"}};
   command.acceptsOverrides = true;
   command.run = [](const ParsedArguments& arguments) {
     const ExperimentConfig config = loadExperiment(arguments);
     WSSS_CHECK(arguments.has("checkpoint"),
-               "missing --checkpoint CKPT: the trained classifier whose CAM CCI asks");
+               "missing --checkpoint CKPT: the trained network whose maps are labelled");
     const std::string checkpoint = arguments.text("checkpoint");
     const std::string split = arguments.text("split", config.data.trainSplit);
     const std::filesystem::path workDir = arguments.text(
         "work-dir",
         (std::filesystem::path(runDirOfCheckpoint(checkpoint)) / ("pseudo-" + split)).string());
 
-    checkCciSource(config);
+    const int64_t boundaryBand = arguments.integer("boundary-band", 0);
+    WSSS_CHECK(boundaryBand >= 0, "--boundary-band must not be negative, got ", boundaryBand);
+    WSSS_CHECK(!arguments.has("save-trimaps") || config.matting.enabled,
+               "--save-trimaps: trimaps are made by the matting refiner, which is off; add "
+               "matting.enabled=true");
     const torch::Device device = resolveDevice(config.device);
     CheckpointFile file(checkpoint, device);
     const TrainingProgress trained = file.progress();
     checkModelMatches(checkpoint, trained, config);
-    const auto dataset = std::make_shared<const VocDataset>(config.data, split);
+    const auto dataset = std::make_shared<const VocDataset>(
+        evaluationDataOptions(config, ScoredMaps::Pseudo), split);
     // Every weight comes from the checkpoint; the pretrained file is not needed.
     TrainingModels models = buildTrainingModels(config, dataset->numClasses(), device, false);
-    file.load(*models.network, nullptr, false, {});
+    checkPseudoSourceModels(models, config);
+    loadForPseudoLabels(file, models, config);
     writeRunConfig(workDir.string(), config);
 
     PseudoExportSettings settings;
     settings.labelDir = (workDir / "labels").string();
     settings.sweepThresholds = backgroundThresholdSweep();
+    settings.trimapDir = arguments.text("save-trimaps");
+    settings.boundaryBand = boundaryBand;
     settings.progress = [](int64_t done, int64_t total) {
       if (done % 100 == 0 || done == total) {
         logInfo("labelled " + std::to_string(done) + "/" + std::to_string(total) + " images");
       }
     };
+    const bool cci = usesCci(config);
     logInfo("pseudo-labels for " + split + " (" + std::to_string(dataset->size()) +
             " images) from " + checkpoint + " (iteration " + std::to_string(trained.iteration) +
-            "), cci.mode " + choiceName(config.cci.mode) +
-            (config.pseudo.refine ? ", refined" : ""));
+            "), " + (cci ? "cci.mode " + choiceName(config.cci.mode) :
+                           "source " + choiceName(config.pseudo.source)) +
+            (config.pseudo.refine ? ", refined" : "") +
+            (config.matting.enabled ? ", matting " + choiceName(config.matting.solver) : ""));
     const PseudoExportResult result = exportPseudoLabels(models, dataset, config, device, settings);
     const double imagesPerSecond =
         result.seconds > 0 ? static_cast<double>(result.images) / result.seconds : 0.0;
     logInfo("wrote " + std::to_string(result.images) + " labels to " + settings.labelDir + " (" +
             std::to_string(imagesPerSecond) + " images/s on " + device.str() + ")");
+    if (!settings.trimapDir.empty()) {
+      logInfo("wrote " + std::to_string(result.trimaps) + " trimaps to " + settings.trimapDir);
+    }
 
     std::vector<std::pair<std::string, nlohmann::ordered_json>> fields = {
         {"split", split},
         {"checkpoint", checkpoint},
         {"iteration", trained.iteration},
-        {"cci_mode", choiceName(config.cci.mode)},
-        {"cci_split", config.cci.split},
-        {"cci_rounds", config.cci.rounds},
-        {"cci_scales", config.cci.scales},
-        {"cci_flip", config.cci.flip},
+        {"source", choiceName(config.pseudo.source)}};
+    if (cci) {
+      fields.insert(fields.end(), {{"cci_mode", choiceName(config.cci.mode)},
+                                   {"cci_split", config.cci.split},
+                                   {"cci_rounds", config.cci.rounds},
+                                   {"cci_scales", config.cci.scales},
+                                   {"cci_flip", config.cci.flip}});
+    }
+    fields.insert(fields.end(), {
         {"refine", config.pseudo.refine},
+        {"matting", config.matting.enabled ? nlohmann::ordered_json(choiceName(config.matting.solver))
+                                           : nlohmann::ordered_json(false)},
         {"labels_dir", settings.labelDir},
         {"images", result.images},
         {"images_per_second", roundedToDecimals(imagesPerSecond, 6)},
-        {"device", device.str()}};
+        {"device", device.str()}});
+    if (!settings.trimapDir.empty()) {
+      fields.emplace_back("trimaps_dir", settings.trimapDir);
+      fields.emplace_back("trimaps", result.trimaps);
+    }
     std::string metrics;
     if (result.scores) {
       const auto names = classNamesWithBackground(*dataset);
       std::cout << formatScoresTable(*result.scores, names);
-      std::cout << sweepTable(settings.sweepThresholds, result.sweep);
-      const size_t best = bestThreshold(result.sweep);
-      fields.emplace_back("bg_threshold_sweep", sweepJson(settings.sweepThresholds, result.sweep));
-      fields.emplace_back("best_bg_threshold",
-                          roundedToDecimals(settings.sweepThresholds[best], 6));
-      fields.emplace_back("best_bg_threshold_mIoU", jsonPercent(result.sweep[best].meanIou));
+      if (result.boundary) {
+        std::cout << formatBoundaryLine(*result.boundary, settings.boundaryBand);
+        fields.push_back(boundaryField(*result.boundary, names, settings.boundaryBand));
+      }
+      if (!result.sweep.empty()) {
+        std::cout << sweepTable(settings.sweepThresholds, result.sweep);
+        const size_t best = bestThreshold(result.sweep);
+        fields.emplace_back("bg_threshold_sweep",
+                            sweepJson(settings.sweepThresholds, result.sweep));
+        fields.emplace_back("best_bg_threshold",
+                            roundedToDecimals(settings.sweepThresholds[best], 6));
+        fields.emplace_back("best_bg_threshold_mIoU", jsonPercent(result.sweep[best].meanIou));
+      }
       metrics = jsonFileText(scoresJson(*result.scores, names, fields));
     } else {
       logInfo("split " + split + " has no masks: the labels are written but not scored");

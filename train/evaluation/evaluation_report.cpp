@@ -93,4 +93,19 @@ nlohmann::ordered_json scoresJson(
   return json;
 }
 
+std::string formatBoundaryLine(const SegmentationScores& scores, int64_t width) {
+  std::ostringstream line;
+  line << std::fixed << std::setprecision(2) << "boundary band (" << width << " px): mIoU "
+       << 100.0 * scores.meanIou << " %, pixel accuracy " << 100.0 * scores.pixelAccuracy
+       << " %\n";
+  return line.str();
+}
+
+std::pair<std::string, nlohmann::ordered_json> boundaryField(
+    const SegmentationScores& scores, const std::vector<std::string>& classNames, int64_t width) {
+  nlohmann::ordered_json band = {{"band_px", width}};
+  band.update(scoresJson(scores, classNames));
+  return {"boundary", band};
+}
+
 }  // namespace wsss

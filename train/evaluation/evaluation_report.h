@@ -1,5 +1,6 @@
 #pragma once
 // Scores in the two forms people read them: a table for the log and metrics.json for tools.
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
@@ -24,6 +25,12 @@ std::string formatScoresTable(const SegmentationScores& scores,
 nlohmann::ordered_json scoresJson(
     const SegmentationScores& scores, const std::vector<std::string>& classNames,
     const std::vector<std::pair<std::string, nlohmann::ordered_json>>& extraFields = {});
+
+// The scores of a boundary band for the log ("boundary band (5 px): mIoU 41.20 %, ...") and as
+// the "boundary" field of metrics.json: scoresJson of the band with {"band_px": width} first.
+std::string formatBoundaryLine(const SegmentationScores& scores, int64_t width);
+std::pair<std::string, nlohmann::ordered_json> boundaryField(
+    const SegmentationScores& scores, const std::vector<std::string>& classNames, int64_t width);
 
 // A fraction as a percentage rounded to 4 decimals (null for NaN), as scoresJson writes them.
 nlohmann::ordered_json jsonPercent(double fraction);

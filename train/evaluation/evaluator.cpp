@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "data/label_png.h"
 #include "train/crop_box.h"
+#include "train/evaluation/boundary_band.h"
 
 namespace wsss {
 
@@ -45,13 +46,21 @@ void checkPrediction(const torch::Tensor& labels, const Batch& batch,
 
 }  // namespace
 
-ConfusionMatrix accumulateConfusion(DataLoader& loader, const LabelPredictor& predictLabels,
-                                    const EvaluationSettings& settings) {
+SplitConfusion accumulateConfusion(DataLoader& loader, const LabelPredictor& predictLabels,
+                                   const EvaluationSettings& settings) {
   WSSS_CHECK(settings.classNames.empty() ||
                  static_cast<int64_t>(settings.classNames.size()) == settings.numClasses,
              "evaluation: ", settings.classNames.size(), " class names for ", settings.numClasses,
              " classes (background first)");
-  ConfusionMatrix matrix(settings.numClasses);
+  SplitConfusion counts{ConfusionMatrix(settings.numClasses), std::nullopt};
+  if (settings.boundaryBand > 0) counts.boundary.emplace(settings.numClasses);
+  // The band is found on each image's own mask, so the padding never draws an edge.
+  const auto add = [&](const torch::Tensor& prediction, const torch::Tensor& truth) {
+    counts.whole.add(prediction, truth);
+    if (counts.boundary) {
+      counts.boundary->add(prediction, restrictToBoundaryBand(truth, settings.boundaryBand));
+    }
+  };
   const std::filesystem::path pngDir(settings.savePngDir);
   if (!settings.savePngDir.empty()) std::filesystem::create_directories(pngDir);
   const int64_t total = loader.batchesPerEpoch();
@@ -70,10 +79,10 @@ ConfusionMatrix accumulateConfusion(DataLoader& loader, const LabelPredictor& pr
     // own box keeps the padding out of the counts.
     try {
       if (allWhole) {
-        matrix.add(labels, batch->mask);
+        add(labels, batch->mask);
       } else {
         for (int64_t b = 0; b < batch->size(); ++b) {
-          matrix.add(cutToCropBox(labels[b], boxes[b]), cutToCropBox(batch->mask[b], boxes[b]));
+          add(cutToCropBox(labels[b], boxes[b]), cutToCropBox(batch->mask[b], boxes[b]));
         }
       }
     } catch (const Error& error) {
@@ -88,7 +97,7 @@ ConfusionMatrix accumulateConfusion(DataLoader& loader, const LabelPredictor& pr
     ++done;
     if (settings.progress) settings.progress(done, total);
   }
-  return matrix;
+  return counts;
 }
 
 void saveLabelPng(const torch::Tensor& labels, const std::string& path) {
@@ -98,9 +107,17 @@ void saveLabelPng(const torch::Tensor& labels, const std::string& path) {
   writeLabelPng(path, image);
 }
 
+SplitScores scoreSplit(DataLoader& loader, const LabelPredictor& predictLabels,
+                       const EvaluationSettings& settings) {
+  const SplitConfusion counts = accumulateConfusion(loader, predictLabels, settings);
+  SplitScores scores{counts.whole.scores(), std::nullopt};
+  if (counts.boundary) scores.boundary = counts.boundary->scores();
+  return scores;
+}
+
 SegmentationScores evaluateSegmentation(DataLoader& loader, const LabelPredictor& predictLabels,
                                         const EvaluationSettings& settings) {
-  return accumulateConfusion(loader, predictLabels, settings).scores();
+  return scoreSplit(loader, predictLabels, settings).whole;
 }
 
 }  // namespace wsss

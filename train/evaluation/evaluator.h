@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,9 @@ struct EvaluationSettings {
   std::string split;                    // named in errors; "" = not named
   // "" = save nothing; else <dir>/<id>.png (VOC palette, data/label_png.h), folder created.
   std::string savePngDir;
+  // > 0: the pixels within this many pixels of an edge of the masks (boundary_band.h) are
+  // also scored on their own.
+  int64_t boundaryBand = 0;
   // Called after every batch with the batches done and the batches in a full pass.
   std::function<void(int64_t done, int64_t total)> progress;
 };
@@ -28,18 +32,34 @@ struct EvaluationSettings {
 // undecided; any device.
 using LabelPredictor = std::function<torch::Tensor(const Batch& batch)>;
 
+// The counts of a split: every labelled pixel, and with settings.boundaryBand the band's alone.
+struct SplitConfusion {
+  ConfusionMatrix whole;
+  std::optional<ConfusionMatrix> boundary;
+};
+
+// Their scores.
+struct SplitScores {
+  SegmentationScores whole;
+  std::optional<SegmentationScores> boundary;
+};
+
 // Runs `loader` (an evaluation loader: whole, unaugmented images, batch.mask set; one pass
 // from where it stands) through `predictLabels` and counts every pixel inside each image's
 // cropBox, so the padding of batches of unequal images is never scored (nor saved). Throws
 // wsss::Error naming the split and the ids of a batch without masks, or a prediction of the
 // wrong shape or with labels outside 0..K-1 and 255.
-ConfusionMatrix accumulateConfusion(DataLoader& loader, const LabelPredictor& predictLabels,
-                                    const EvaluationSettings& settings);
+SplitConfusion accumulateConfusion(DataLoader& loader, const LabelPredictor& predictLabels,
+                                   const EvaluationSettings& settings);
+
+// accumulateConfusion(...) scored.
+SplitScores scoreSplit(DataLoader& loader, const LabelPredictor& predictLabels,
+                       const EvaluationSettings& settings);
 
 // Writes H x W integer labels (any device) as a VOC-palette PNG at `path`, atomically.
 void saveLabelPng(const torch::Tensor& labels, const std::string& path);
 
-// accumulateConfusion(...).scores().
+// The whole split's scores alone.
 SegmentationScores evaluateSegmentation(DataLoader& loader, const LabelPredictor& predictLabels,
                                         const EvaluationSettings& settings);
 

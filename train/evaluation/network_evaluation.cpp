@@ -9,9 +9,8 @@
 #include "train/evaluation/evaluator.h"
 #include "train/evaluation/multi_scale_inference.h"
 #include "train/experiment_config.h"
+#include "train/pseudo/network_pseudo_targets.h"
 #include "train/pseudo/pseudo_label_sources.h"
-#include "train/pseudo/pseudo_labels.h"
-#include "train/pseudo/support_maps.h"
 #include "train/run_device.h"
 
 namespace wsss {
@@ -30,18 +29,15 @@ DataOptions evaluationDataOptions(const ExperimentConfig& config, ScoredMaps tar
   return data;
 }
 
-SegmentationScores evaluateNetwork(TrainingModels& models,
-                                   const std::shared_ptr<const VocDataset>& dataset,
-                                   const ExperimentConfig& config, const torch::Device& device,
-                                   const EvaluationTarget& target) {
+SplitScores evaluateNetwork(TrainingModels& models,
+                            const std::shared_ptr<const VocDataset>& dataset,
+                            const ExperimentConfig& config, const torch::Device& device,
+                            const EvaluationTarget& target) {
   WSSS_CHECK(dataset->hasMasks(), "split '", dataset->split(), "' of ", config.data.root,
              " has no masks (data.mask_dirs), so it cannot be scored");
   WsssNetwork& network = models.network;
   const bool pseudoLabels = scoresPseudoLabels(target.target);
-  const PseudoLabelSource source = pseudoLabelSource(config.pseudo.source);
-  const bool supportLabels = pseudoLabels && source.readsSupport;
-  WSSS_CHECK(!supportLabels || models.support,
-             "pseudo.source is support, but SupportNet is off: set support.mode to ema or shared");
+  if (pseudoLabels) checkPseudoSourceModels(models, config);
   const bool wasTraining = network->is_training();
   network->eval();
   torch::NoGradGuard noGrad;
@@ -57,23 +53,7 @@ SegmentationScores evaluateNetwork(TrainingModels& models,
   };
   const auto predictLabels = [&](const Batch& cpuBatch) {
     const Batch batch = batchToDevice(cpuBatch, device, channelsLast);
-    if (pseudoLabels) {
-      NetworkOutputs outputs;
-      torch::Tensor supportScores;
-      {
-        AutocastScope autocast(device, config.train.amp);
-        // The points source reads the segmentation head's features.
-        outputs = network->forward(batch.image, source.readsPoints);
-        if (supportLabels) {
-          supportScores = supportMaps(*models.support, batch.image, batch.labels).scores;
-        }
-      }
-      return makePseudoTargets(
-                 pseudoLabelInputs(batch, outputs.cam, supportScores, outputs.decoder,
-                                   outputs.fgbg),
-                 config.pseudoLabelSettings())
-          .segLabel;
-    }
+    if (pseudoLabels) return networkPseudoTargets(models, batch, config, device).segLabel;
     return multiScaleProbabilities(segScores, batch.image, config.eval.scales, config.eval.flip)
         .argmax(1);
   };
@@ -83,6 +63,7 @@ SegmentationScores evaluateNetwork(TrainingModels& models,
   settings.classNames = classNamesWithBackground(*dataset);
   settings.savePngDir = target.savePngDir;
   settings.split = dataset->split();
+  settings.boundaryBand = target.boundaryBand;
   if (target.showProgress) {
     settings.progress = [](int64_t done, int64_t total) {
       if (done % 200 == 0 || done == total) {
@@ -90,7 +71,7 @@ SegmentationScores evaluateNetwork(TrainingModels& models,
       }
     };
   }
-  SegmentationScores scores = evaluateSegmentation(loader, predictLabels, settings);
+  SplitScores scores = scoreSplit(loader, predictLabels, settings);
   network->train(wasTraining);
   return scores;
 }

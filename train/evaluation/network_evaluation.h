@@ -2,6 +2,7 @@
 // Scoring a network on a split: what `wsss eval` runs and what training runs every
 // train.eval_interval steps. The segmentation head is scored with the `eval:` inference
 // (scales, flip); `cam` scores the pseudo-labels the training loop would make instead.
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -9,6 +10,7 @@
 #include "core/config/choice.h"
 #include "data/voc_dataset.h"
 #include "train/evaluation/confusion_matrix.h"
+#include "train/evaluation/evaluator.h"
 #include "train/training_models.h"
 
 namespace wsss {
@@ -31,15 +33,17 @@ struct EvaluationTarget {
   ScoredMaps target = ScoredMaps::Seg;
   std::string savePngDir;     // "" = no PNGs
   bool showProgress = false;  // a line every few hundred images
+  int64_t boundaryBand = 0;   // > 0: also score the pixels this close to an edge of the masks
 };
 
 // Scores MainNet's segmentation head, or the pseudo-labels of pseudo.source (SupportNet's
 // maps need models.support; the points source, the split's clicks: evaluationDataOptions).
-// Leaves the network in the training mode it was in.
-SegmentationScores evaluateNetwork(TrainingModels& models,
-                                   const std::shared_ptr<const VocDataset>& dataset,
-                                   const ExperimentConfig& config, const torch::Device& device,
-                                   const EvaluationTarget& target);
+// With target.boundaryBand, the band is scored too. Leaves the network in the training mode it
+// was in.
+SplitScores evaluateNetwork(TrainingModels& models,
+                            const std::shared_ptr<const VocDataset>& dataset,
+                            const ExperimentConfig& config, const torch::Device& device,
+                            const EvaluationTarget& target);
 
 // The data options to read a split for `target`: config.data, reading the clicks of
 // data.points_file when the scored pseudo-labels are made from them.

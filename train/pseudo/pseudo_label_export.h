@@ -1,8 +1,10 @@
 #pragma once
-// What `wsss pseudo` runs: class-conditional inference (METHODS §2) over a split with a trained
-// classifier, the pseudo-label engine's rule on the CCI maps (refined with the image first when
-// pseudo.refine is on), one VOC-palette PNG per image, and, where the split has masks, the
-// scores of those labels and of a sweep of a single background threshold on the raw maps.
+// What `wsss pseudo` runs: the pseudo-label engine over a split with a trained network, one
+// VOC-palette PNG per image, and, where the split has masks, the scores of those labels. With
+// pseudo.source cam the maps are class-conditional inference's (METHODS §2), and a sweep of a
+// single background threshold on them is scored too; every other source gives the maps the
+// training step makes (SupportNet's, the clicks', D2CAM's). The configured refiners follow
+// either (the image refinement, matting), and matting's trimaps can be written as well.
 #include <torch/types.h>
 
 #include <cstdint>
@@ -25,7 +27,11 @@ std::vector<double> backgroundThresholdSweep();
 
 struct PseudoExportSettings {
   std::string labelDir;                 // <dir>/<id>.png; created
-  std::vector<double> sweepThresholds;  // scored on the raw maps when the split has masks
+  std::vector<double> sweepThresholds;  // scored on the raw CCI maps when the split has masks
+  // "" = none; else, with matting on, <dir>/<id>_<class>.png per present class: the trimap as
+  // grey 0 (background), 128 (unknown), 255 (foreground).
+  std::string trimapDir;
+  int64_t boundaryBand = 0;  // > 0: the labels are also scored within this many px of an edge
   std::function<void(int64_t done, int64_t total)> progress;  // after every image
 };
 
@@ -33,20 +39,24 @@ struct PseudoExportResult {
   int64_t images = 0;
   double seconds = 0;  // inference and label making, PNG writing and scoring included
   std::optional<SegmentationScores> scores;  // of the written labels; only with masks
-  std::vector<SegmentationScores> sweep;     // per threshold: argmax of [τ, raw CCI maps]
+  std::optional<SegmentationScores> boundary;  // ... within settings.boundaryBand of an edge
+  std::vector<SegmentationScores> sweep;     // per threshold: argmax of [τ, raw CCI maps];
+                                             // empty for the other sources
+  int64_t trimaps = 0;                       // trimap PNGs written
 };
 
 // Labels from raw maps with one background threshold: the top present class where its map
 // reaches `threshold`, background elsewhere. maps: B x C x H x W in [0, 1].
 torch::Tensor backgroundThresholdLabels(const torch::Tensor& maps, double threshold);
 
-// Throws wsss::Error unless pseudo.source is cam (CCI asks MainNet's classifier), saying how to
-// switch it.
-void checkCciSource(const ExperimentConfig& config);
+// Whether `wsss pseudo` runs CCI: with pseudo.source cam, whose maps CCI replaces.
+bool usesCci(const ExperimentConfig& config);
 
-// Runs CCI with MainNet's CAM on every image of `dataset` (whole, unaugmented; one image per
-// forward batch, its crops, classes, scales and flips batched together) and writes the labels.
-// Checks the source first (checkCciSource).
+// Labels every image of `dataset` (whole, unaugmented, one per forward batch) and writes them:
+// by CCI with MainNet's CAM (its crops, classes, scales and flips batched together) for
+// pseudo.source cam, by the step's source otherwise; then the refiners. Throws wsss::Error
+// before writing anything when the source needs a model `models` lacks, or trimaps are asked
+// for without matting.
 PseudoExportResult exportPseudoLabels(TrainingModels& models,
                                       const std::shared_ptr<const VocDataset>& dataset,
                                       const ExperimentConfig& config, const torch::Device& device,

@@ -17,13 +17,13 @@ PseudoLabelRefiner imageRefinement(const PseudoLabelOptions& options,
   PseudoLabelRefiner refiner;
   refiner.name = "refinement";
   refiner.refine = [renormalise, refinement](const PseudoLabelInputs& inputs,
-                                             const torch::Tensor& maps) {
+                                             PseudoTargets& targets) {
     WSSS_CHECK(inputs.image.defined(), "pseudo.refine is on, but no image was given to guide it");
-    torch::Tensor refined =
-        refinePresentClasses(inputs.image, maps, inputs.labels, inputs.valid(), refinement);
+    const torch::Tensor refined = refinePresentClasses(inputs.image, targets.scores, inputs.labels,
+                                                       inputs.valid(), refinement);
     // Refinement averages a map over its region, which lowers a peaked map's maximum;
     // dividing by the peak again keeps 0.55 and 0.35 meaning what they mean on Â.
-    return renormalise ? divideByPeak(refined) : refined;
+    targets.scores = renormalise ? divideByPeak(refined) : refined;
   };
   refiner.switchOff = [](ExperimentConfig& config) { config.pseudo.refine = false; };
   return refiner;
@@ -36,16 +36,16 @@ PseudoLabelRefiner matting(const MattingOptions& options,
   PseudoLabelRefiner refiner;
   refiner.name = "matting";
   refiner.refine = [options, refinement](const PseudoLabelInputs& inputs,
-                                         const torch::Tensor& maps) {
+                                         PseudoTargets& targets) {
     WSSS_CHECK(inputs.image.defined(), "matting.enabled is on, but no image was given to guide it");
     const torch::Tensor valid = inputs.valid();
-    const torch::Tensor trimaps = makeTrimaps(maps, inputs.labels, valid, options.trimap);
-    if (options.solver == MattingSolver::Infoflow) {
-      return infoFlowAlpha(inputs.image, trimaps).to(maps.device());
-    }
-    return propagateAlpha(inputs.image, trimaps, valid, refinement, options.tolerance,
-                          options.maxIterations)
-        .alpha;
+    targets.trimaps = makeTrimaps(targets.scores, inputs.labels, valid, options.trimap);
+    targets.scores =
+        options.solver == MattingSolver::Infoflow
+            ? infoFlowAlpha(inputs.image, targets.trimaps).to(targets.scores.device())
+            : propagateAlpha(inputs.image, targets.trimaps, valid, refinement, options.tolerance,
+                             options.maxIterations)
+                  .alpha;
   };
   refiner.switchOff = [](ExperimentConfig& config) { config.matting.enabled = false; };
   refiner.rule = LabelRule{0.5, 0.5, 0.0};

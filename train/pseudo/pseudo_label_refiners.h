@@ -18,9 +18,10 @@ struct ExperimentConfig;
 
 struct PseudoLabelRefiner {
   std::string name;  // in messages and the benchmark's rows, e.g. "refinement"
-  // The source's (or the previous refiner's) B x C x H x W maps in [0, 1] -> refined maps in
-  // [0, 1]; no gradient.
-  std::function<torch::Tensor(const PseudoLabelInputs&, const torch::Tensor&)> refine;
+  // Refines targets.scores, the source's (or the previous refiner's) B x C x H x W maps in
+  // [0, 1], in place, and may leave what it made on the way in `targets` (matting: the
+  // trimaps); no gradient.
+  std::function<void(const PseudoLabelInputs&, PseudoTargets&)> refine;
   // Takes this refiner out of a config (the benchmark's baseline).
   std::function<void(ExperimentConfig&)> switchOff;
   // The rule its maps are labelled by, in place of the source's; none: the source's.

@@ -71,7 +71,7 @@ PseudoTargets makePseudoTargets(const PseudoLabelInputs& inputs,
   targets.background = std::move(maps.background);
   LabelRule rule = source.rule(settings);
   for (const PseudoLabelRefiner& refiner : pseudoLabelRefiners(settings)) {
-    targets.scores = refiner.refine(inputs, targets.scores);
+    refiner.refine(inputs, targets);
     if (refiner.rule) rule = *refiner.rule;
   }
   targets.segLabel = ignoreOutsideCropBox(

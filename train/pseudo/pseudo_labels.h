@@ -76,6 +76,8 @@ struct PseudoTargets {
   torch::Tensor segLabel;    // B x H x W int64: 0 = background, c = class c, 255 = ignore
   torch::Tensor background;  // B x 1 x H x W: the source's background evidence (the points
                              // source's background clicks); undefined for the others
+  torch::Tensor trimaps;     // B x C x H x W uint8 (kTrimap*): the matting refiner's trimaps;
+                             // undefined without it
 };
 
 // The maps of `settings.pseudo.source` after the configured refiners, labelled by the source's

@@ -30,7 +30,7 @@ class EvaluationHook : public TrainingHook {
       return;
     }
     const SegmentationScores scores =
-        evaluateNetwork(run.models, run.valSet, run.config, run.device, EvaluationTarget());
+        evaluateNetwork(run.models, run.valSet, run.config, run.device, EvaluationTarget()).whole;
     const double miou = 100.0 * scores.meanIou;
     TrainingProgress& progress = run.progress;
     std::ostringstream line;

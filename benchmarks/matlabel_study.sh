@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# The Mat-Label study of docs/matlabel.md on the synthetic dataset: per seed, the same network
+# and budget with the CAM head and CAM two-threshold labels (the baseline), the D2CAM head with
+# two-threshold labels on its fg/bg maps, the D2CAM head with matting (trimaps solved by
+# `propagate` in every step), and optionally the CAM with matting; for each run the final val
+# mIoU of the segmentation head (metrics.jsonl), and the pseudo-labels its step makes on the
+# train split scored whole and within 5 pixels of the objects' edges (`wsss eval --target
+# pseudo --split train [--boundary-band 5]`). The matting run's checkpoint is also labelled
+# offline with `infoflow` in place of `propagate` (row infoflow), and `wsss pseudo` times both
+# solvers on the same maps.
+#   benchmarks/matlabel_study.sh [--rows "cam d2cam matlabel ..."] ITERATIONS SEED... [key=value ...]
+#   benchmarks/matlabel_study.sh 1000 0 1 2
+# Runs go to runs/matlabel-study/<iterations>/<row>-s<seed>; a run already finished is reused;
+# the table is printed at the end and written to runs/matlabel-study/<iterations>/table.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+WSSS=${WSSS:-build/wsss}
+BAND=5
+ROWS="cam d2cam matlabel infoflow"
+if [[ ${1:-} == --rows ]]; then ROWS=$2; shift 2; fi
+ITERATIONS=$1; shift
+SEEDS=(); while [[ $# -gt 0 && $1 != *=* ]]; do SEEDS+=("$1"); shift; done
+EXTRA=("$@")
+OUT=runs/matlabel-study/$ITERATIONS
+mkdir -p "$OUT"
+
+row_config() {  # config and overrides of a trained row
+  case $1 in
+    cam) echo "configs/toy/baseline.yaml" ;;
+    cam_matting) echo "configs/toy/baseline.yaml matting.enabled=true" ;;
+    d2cam) echo "configs/toy/matlabel.yaml matting.enabled=false" ;;
+    matlabel) echo "configs/toy/matlabel.yaml" ;;
+    *) echo "unknown row $1" >&2; exit 2 ;;
+  esac
+}
+
+json_field() {  # a number of a metrics.json, two decimals
+  python3 -c 'import json,sys; print("%.2f" % json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"
+}
+
+final_val() {  # the last evaluation's mIoU in a metrics.jsonl
+  python3 -c 'import json,sys
+v=[json.loads(l)["eval"]["mIoU"] for l in open(sys.argv[1]) if "\"eval\"" in l]
+print(f"{v[-1]:.2f}")' "$1"
+}
+
+# Scores the pseudo-labels of a checkpoint on train, whole and in the band.
+score_pseudo() {  # run config overrides...
+  local run=$1 config=$2; shift 2
+  for band in 0 "$BAND"; do
+    local out=$run/eval-train-pseudo; [[ $band == 0 ]] || out=$out-band$band
+    if [[ ! -f $out/metrics.json ]]; then
+      "$WSSS" eval --config "$config" --checkpoint "$run/checkpoints/last.pt" --split train \
+        --target pseudo --boundary-band "$band" --work-dir "$out" "$@" >>"$run.log" 2>&1
+    fi
+  done
+}
+
+for row in $ROWS; do
+  [[ $row == infoflow ]] && continue
+  read -r -a spec <<<"$(row_config "$row")"
+  config=${spec[0]}; overrides=("${spec[@]:1}")
+  for seed in "${SEEDS[@]}"; do
+    run=$OUT/$row-s$seed
+    common=(seed="$seed" train.iterations="$ITERATIONS" "${overrides[@]}" "${EXTRA[@]}")
+    if [[ ! -f $run/checkpoints/last.pt ]] || ! grep -q '"eval"' "$run/metrics.jsonl" 2>/dev/null; then
+      rm -rf "$run"
+      "$WSSS" train --config "$config" --work-dir "$run" "${common[@]}" >"$run.log" 2>&1
+    fi
+    score_pseudo "$run" "$config" "${common[@]}"
+  done
+done
+
+# infoflow: the matting run's checkpoint, its trimaps solved offline by OpenCV's solver; and
+# both solvers timed by `wsss pseudo` on the same checkpoint and split.
+if [[ " $ROWS " == *" infoflow "* ]]; then
+  for seed in "${SEEDS[@]}"; do
+    trained=$OUT/matlabel-s$seed
+    [[ -f $trained/checkpoints/last.pt ]] || { echo "infoflow needs the matlabel row of seed $seed" >&2; exit 2; }
+    run=$OUT/infoflow-s$seed; mkdir -p "$run/checkpoints"
+    ln -sf "$(realpath "$trained/checkpoints/last.pt")" "$run/checkpoints/last.pt"
+    common=(seed="$seed" train.iterations="$ITERATIONS" "${EXTRA[@]}")
+    score_pseudo "$run" configs/toy/matlabel.yaml "${common[@]}" matting.solver=infoflow
+    for solver in propagate infoflow; do
+      if [[ ! -f $run/pseudo-$solver/metrics.json ]]; then
+        "$WSSS" pseudo --config configs/toy/matlabel.yaml --checkpoint "$run/checkpoints/last.pt" \
+          --split train --work-dir "$run/pseudo-$solver" "${common[@]}" \
+          matting.solver=$solver >>"$run.log" 2>&1
+      fi
+    done
+  done
+fi
+
+mean() { python3 -c 'import sys; v=[float(x) for x in sys.argv[1:]]; print(f"{sum(v)/len(v):.2f}" if v else "-")' "$@"; }
+{
+  echo "| row | iterations | val mIoU by seed | mean | train pseudo-label mIoU by seed | mean | boundary IoU (${BAND} px) by seed | mean |"
+  echo "|---|---|---|---|---|---|---|---|"
+  for row in $ROWS; do
+    vals=(); pseudos=(); bands=()
+    for seed in "${SEEDS[@]}"; do
+      run=$OUT/$row-s$seed
+      [[ $row == infoflow ]] || vals+=("$(final_val "$run/metrics.jsonl")")
+      pseudos+=("$(json_field "$run/eval-train-pseudo/metrics.json" mIoU)")
+      bands+=("$(json_field "$run/eval-train-pseudo-band$BAND/metrics.json" mIoU)")
+    done
+    echo "| $row | $ITERATIONS | ${vals[*]:--} | $(mean "${vals[@]}") | ${pseudos[*]} | $(mean "${pseudos[@]}") | ${bands[*]} | $(mean "${bands[@]}") |"
+  done
+  if [[ " $ROWS " == *" infoflow "* ]]; then
+    echo
+    echo "| seed | propagate images/s | infoflow images/s | propagate / infoflow |"
+    echo "|---|---|---|---|"
+    for seed in "${SEEDS[@]}"; do
+      run=$OUT/infoflow-s$seed
+      python3 -c 'import json,sys
+p, i = (json.load(open(f))["images_per_second"] for f in sys.argv[2:])
+print(f"| {sys.argv[1]} | {p:.3g} | {i:.3g} | {p / i:.1f}x |")' "$seed" \
+        "$run/pseudo-propagate/metrics.json" "$run/pseudo-infoflow/metrics.json"
+    done
+  fi
+} | tee "$OUT/table.md"
