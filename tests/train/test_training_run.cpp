@@ -317,6 +317,32 @@ TEST_CASE("a points run resumes exactly and eval scores the pseudo-masks it make
   CHECK(evalPseudo("pseudo", "") != evalPseudo("pseudo", " point.sigma=0"));
 }
 
+TEST_CASE("a Mat-Label run resumes exactly and eval scores the matted pseudo-labels it makes",
+          "[train][resume][matting]") {
+  TempDir dir("train_resume_matlabel");
+  const std::string config = instantToyConfig(dir, 24);
+  const std::string matlabel =
+      " model.cam_head=d2cam pseudo.source=d2cam matting.enabled=true matting.max_iterations=20";
+  requireExactResumeAfterSigterm(dir, config, matlabel, 24);
+  const std::string metrics = readText(dir / "straight/metrics.jsonl");
+  CHECK(metrics.find("\"sep\":") != std::string::npos);
+  CHECK(metrics.find("\"ex\":") != std::string::npos);
+  CHECK(metrics.find("\"seg\":") != std::string::npos);
+
+  const std::string checkpoint = (dir / "straight/checkpoints/last.pt").string();
+  const auto evalPseudo = [&](const std::string& overrides, const std::string& work) {
+    const auto scored = runWsss("eval --config " + config + " --checkpoint " + checkpoint +
+                                " --target pseudo --split train --work-dir " +
+                                (dir / work).string() + matlabel + overrides);
+    INFO(scored.output);
+    REQUIRE(scored.exitCode == 0);
+    const std::string scores = readText(dir / work / "metrics.json");
+    return scores.substr(0, scores.find("\"split\""));
+  };
+  // Matting changes the labels that are scored.
+  CHECK(evalPseudo("", "matted") != evalPseudo(" matting.enabled=false", "thresholded"));
+}
+
 TEST_CASE("Ctrl-C saves last.pt and exits with 130", "[train][resume]") {
   TempDir dir("train_interrupt");
   const std::string config = instantToyConfig(dir, 40);
