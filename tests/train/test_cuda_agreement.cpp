@@ -31,6 +31,7 @@
 #include "losses/point_loss.h"
 #include "losses/rcm_loss.h"
 #include "losses/segmentation_loss.h"
+#include "models/refine/alpha_matting.h"
 #include "models/refine/class_conditional_inference.h"
 #include "models/refine/feature_affinity.h"
 #include "models/refine/image_refinement.h"
@@ -175,6 +176,19 @@ TEST_CASE("CUDA agreement: the refinement operators", "[cuda][refine]") {
              1e-5, "resizeMaps");
   checkClose(wsss::resizeByMatrices(smallMaps, 56, 72),
              wsss::resizeByMatrices(smallMaps.to(cuda()), 56, 72), 1e-5, "resizeByMatrices");
+
+  // Matting: the same trimaps, and the same alpha after a fixed number of steps (a tolerance
+  // no step reaches, so both devices stop at max_iterations and not one step apart).
+  const wsss::TrimapOptions trimapOptions;
+  const torch::Tensor trimaps = wsss::makeTrimaps(maps, labels, valid, trimapOptions);
+  const torch::Tensor gpuTrimaps =
+      wsss::makeTrimaps(maps.to(cuda()), labels.to(cuda()), valid.to(cuda()), trimapOptions);
+  CHECK(trimaps.equal(gpuTrimaps.cpu()));
+  const auto alpha = wsss::propagateAlpha(image, trimaps, valid, options, 1e-12, 30);
+  const auto gpuAlpha =
+      wsss::propagateAlpha(image.to(cuda()), gpuTrimaps, valid.to(cuda()), options, 1e-12, 30);
+  CHECK(alpha.iterations == gpuAlpha.iterations);
+  checkClose(alpha.alpha, gpuAlpha.alpha, 1e-4, "propagateAlpha");
 }
 
 TEST_CASE("CUDA agreement: class-conditional inference", "[cuda][cci]") {
@@ -303,7 +317,8 @@ TEST_CASE("CUDA agreement: one training step of each shipped toy config", "[cuda
   toy.valImages = 2;
   wsss::writeToyDataset(toy);
 
-  for (const std::string name : {"baseline", "pss", "selfguided", "aamr", "full", "points"}) {
+  for (const std::string name :
+       {"baseline", "pss", "selfguided", "aamr", "full", "points", "matlabel"}) {
     INFO("configs/toy/" << name << ".yaml");
     wsss::ExperimentConfig config = wsss::readConfig<wsss::ExperimentConfig>(
         (wsss::test::sourceDir() / "configs/toy" / (name + ".yaml")).string(),
