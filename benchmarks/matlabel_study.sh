@@ -14,6 +14,7 @@
 # the table is printed at the end and written to runs/matlabel-study/<iterations>/table.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source benchmarks/study_common.sh
 WSSS=${WSSS:-build/wsss}
 BAND=5
 ROWS="cam d2cam matlabel infoflow"
@@ -34,26 +35,14 @@ row_config() {  # config and overrides of a trained row
   esac
 }
 
-json_field() {  # a number of a metrics.json, two decimals
-  python3 -c 'import json,sys; print("%.2f" % json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"
-}
-
-final_val() {  # the last evaluation's mIoU in a metrics.jsonl
-  python3 -c 'import json,sys
-v=[json.loads(l)["eval"]["mIoU"] for l in open(sys.argv[1]) if "\"eval\"" in l]
-print(f"{v[-1]:.2f}")' "$1"
-}
-
-# Scores the pseudo-labels of a checkpoint on train, whole and in the band.
+# Scores the pseudo-labels a checkpoint's step makes on train, whole and in the band.
 score_pseudo() {  # run config overrides...
   local run=$1 config=$2; shift 2
-  for band in 0 "$BAND"; do
-    local out=$run/eval-train-pseudo; [[ $band == 0 ]] || out=$out-band$band
-    if [[ ! -f $out/metrics.json ]]; then
-      "$WSSS" eval --config "$config" --checkpoint "$run/checkpoints/last.pt" --split train \
-        --target pseudo --boundary-band "$band" --work-dir "$out" "$@" >>"$run.log" 2>&1
-    fi
-  done
+  if [[ ! -f $run/eval-train-pseudo/metrics.json ]]; then
+    "$WSSS" eval --config "$config" --checkpoint "$run/checkpoints/last.pt" --split train \
+      --target pseudo --boundary-band "$BAND" --work-dir "$run/eval-train-pseudo" "$@" \
+      >>"$run.log" 2>&1
+  fi
 }
 
 for row in $ROWS; do
@@ -63,35 +52,29 @@ for row in $ROWS; do
   for seed in "${SEEDS[@]}"; do
     run=$OUT/$row-s$seed
     common=(seed="$seed" train.iterations="$ITERATIONS" "${overrides[@]}" "${EXTRA[@]}")
-    if [[ ! -f $run/checkpoints/last.pt ]] || ! grep -q '"eval"' "$run/metrics.jsonl" 2>/dev/null; then
-      rm -rf "$run"
-      "$WSSS" train --config "$config" --work-dir "$run" "${common[@]}" >"$run.log" 2>&1
-    fi
+    train_once "$WSSS" "$run" "$config" "${common[@]}"
     score_pseudo "$run" "$config" "${common[@]}"
   done
 done
 
-# infoflow: the matting run's checkpoint, its trimaps solved offline by OpenCV's solver; and
-# both solvers timed by `wsss pseudo` on the same checkpoint and split.
+# infoflow: the matting run's checkpoint labelled offline by `wsss pseudo` with each solver on
+# the same trimaps; the row's scores are the infoflow labels', and the two runs time the solvers.
 if [[ " $ROWS " == *" infoflow "* ]]; then
   for seed in "${SEEDS[@]}"; do
     trained=$OUT/matlabel-s$seed
     [[ -f $trained/checkpoints/last.pt ]] || { echo "infoflow needs the matlabel row of seed $seed" >&2; exit 2; }
-    run=$OUT/infoflow-s$seed; mkdir -p "$run/checkpoints"
-    ln -sf "$(realpath "$trained/checkpoints/last.pt")" "$run/checkpoints/last.pt"
+    run=$OUT/infoflow-s$seed; mkdir -p "$run"
     common=(seed="$seed" train.iterations="$ITERATIONS" "${EXTRA[@]}")
-    score_pseudo "$run" configs/toy/matlabel.yaml "${common[@]}" matting.solver=infoflow
     for solver in propagate infoflow; do
       if [[ ! -f $run/pseudo-$solver/metrics.json ]]; then
-        "$WSSS" pseudo --config configs/toy/matlabel.yaml --checkpoint "$run/checkpoints/last.pt" \
-          --split train --work-dir "$run/pseudo-$solver" "${common[@]}" \
+        "$WSSS" pseudo --config configs/toy/matlabel.yaml --checkpoint "$trained/checkpoints/last.pt" \
+          --split train --boundary-band "$BAND" --work-dir "$run/pseudo-$solver" "${common[@]}" \
           matting.solver=$solver >>"$run.log" 2>&1
       fi
     done
   done
 fi
 
-mean() { python3 -c 'import sys; v=[float(x) for x in sys.argv[1:]]; print(f"{sum(v)/len(v):.2f}" if v else "-")' "$@"; }
 {
   echo "| row | iterations | val mIoU by seed | mean | train pseudo-label mIoU by seed | mean | boundary IoU (${BAND} px) by seed | mean |"
   echo "|---|---|---|---|---|---|---|---|"
@@ -99,9 +82,11 @@ mean() { python3 -c 'import sys; v=[float(x) for x in sys.argv[1:]]; print(f"{su
     vals=(); pseudos=(); bands=()
     for seed in "${SEEDS[@]}"; do
       run=$OUT/$row-s$seed
-      [[ $row == infoflow ]] || vals+=("$(final_val "$run/metrics.jsonl")")
-      pseudos+=("$(json_field "$run/eval-train-pseudo/metrics.json" mIoU)")
-      bands+=("$(json_field "$run/eval-train-pseudo-band$BAND/metrics.json" mIoU)")
+      scores=$run/eval-train-pseudo/metrics.json
+      if [[ $row == infoflow ]]; then scores=$run/pseudo-infoflow/metrics.json
+      else vals+=("$(final_val "$run/metrics.jsonl")"); fi
+      pseudos+=("$(json_score "$scores" mIoU)")
+      bands+=("$(json_score "$scores" boundary mIoU)")
     done
     echo "| $row | $ITERATIONS | ${vals[*]:--} | $(mean "${vals[@]}") | ${pseudos[*]} | $(mean "${pseudos[@]}") | ${bands[*]} | $(mean "${bands[@]}") |"
   done

@@ -10,6 +10,7 @@
 # the table is printed at the end and written to runs/points-study/<iterations>/table.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source benchmarks/study_common.sh
 WSSS=${WSSS:-build/wsss}
 ROWS="baseline point_only points no_spatial no_refine full"
 if [[ ${1:-} == --rows ]]; then ROWS=$2; shift 2; fi
@@ -31,22 +32,13 @@ row_config() {
   esac
 }
 
-final_val() {  # the last evaluation's mIoU in a metrics.jsonl
-  python3 -c 'import json,sys
-v=[json.loads(l)["eval"]["mIoU"] for l in open(sys.argv[1]) if "\"eval\"" in l]
-print(f"{v[-1]:.2f}")' "$1"
-}
-
 for row in $ROWS; do
   read -r -a spec <<<"$(row_config "$row")"
   config=${spec[0]}; overrides=("${spec[@]:1}")
   for seed in "${SEEDS[@]}"; do
     run=$OUT/$row-s$seed
     common=(seed="$seed" train.iterations="$ITERATIONS" "${overrides[@]}" "${EXTRA[@]}")
-    if [[ ! -f $run/checkpoints/last.pt ]] || ! grep -q '"eval"' "$run/metrics.jsonl" 2>/dev/null; then
-      rm -rf "$run"
-      "$WSSS" train --config "$config" --work-dir "$run" "${common[@]}" >"$run.log" 2>&1
-    fi
+    train_once "$WSSS" "$run" "$config" "${common[@]}"
     # Pseudo-labels on train: the clicks' masks, or the CAM's; full supervision has none.
     if [[ $row != full && ! -f $run/eval-train-pseudo/metrics.json ]]; then
       "$WSSS" eval --config "$config" --checkpoint "$run/checkpoints/last.pt" --split train \
@@ -64,10 +56,9 @@ done
       run=$OUT/$row-s$seed
       vals+=("$(final_val "$run/metrics.jsonl")")
       if [[ -f $run/eval-train-pseudo/metrics.json ]]; then
-        pseudos+=("$(python3 -c 'import json,sys; print("%.2f" % json.load(open(sys.argv[1]))["mIoU"])' "$run/eval-train-pseudo/metrics.json")")
+        pseudos+=("$(json_score "$run/eval-train-pseudo/metrics.json" mIoU)")
       fi
     done
-    mean() { python3 -c 'import sys; v=[float(x) for x in sys.argv[1:]]; print(f"{sum(v)/len(v):.2f}" if v else "")' "$@"; }
-    echo "| $row | $ITERATIONS | ${vals[*]} | $(mean "${vals[@]}") | ${pseudos[*]:-} | $(mean "${pseudos[@]:-}") |"
+    echo "| $row | $ITERATIONS | ${vals[*]} | $(mean "${vals[@]}") | ${pseudos[*]:--} | $(mean "${pseudos[@]}") |"
   done
 } | tee "$OUT/table.md"
