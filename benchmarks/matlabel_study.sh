@@ -18,12 +18,7 @@ source benchmarks/study_common.sh
 WSSS=${WSSS:-build/wsss}
 BAND=5
 ROWS="cam d2cam matlabel infoflow"
-if [[ ${1:-} == --rows ]]; then ROWS=$2; shift 2; fi
-ITERATIONS=$1; shift
-SEEDS=(); while [[ $# -gt 0 && $1 != *=* ]]; do SEEDS+=("$1"); shift; done
-EXTRA=("$@")
-OUT=runs/matlabel-study/$ITERATIONS
-mkdir -p "$OUT"
+parse_study_arguments matlabel-study "$@"
 
 row_config() {  # config and overrides of a trained row
   case $1 in

@@ -13,12 +13,7 @@ cd "$(dirname "$0")/.."
 source benchmarks/study_common.sh
 WSSS=${WSSS:-build/wsss}
 ROWS="baseline point_only points no_spatial no_refine full"
-if [[ ${1:-} == --rows ]]; then ROWS=$2; shift 2; fi
-ITERATIONS=$1; shift
-SEEDS=(); while [[ $# -gt 0 && $1 != *=* ]]; do SEEDS+=("$1"); shift; done
-EXTRA=("$@")
-OUT=runs/points-study/$ITERATIONS
-mkdir -p "$OUT"
+parse_study_arguments points-study "$@"
 
 row_config() {
   case $1 in

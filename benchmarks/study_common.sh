@@ -31,3 +31,16 @@ train_once() {
     "$wsss" train --config "$config" --work-dir "$run" "$@" >"$run.log" 2>&1
   fi
 }
+
+# Reads a study's arguments, [--rows "ROW ..."] ITERATIONS SEED... [key=value ...], into ROWS
+# (kept when --rows is absent), ITERATIONS, SEEDS and EXTRA, and makes OUT, the study's folder
+# runs/<study>/<iterations>: parse_study_arguments STUDY "$@".
+parse_study_arguments() {
+  local study=$1; shift
+  if [[ ${1:-} == --rows ]]; then ROWS=$2; shift 2; fi
+  ITERATIONS=$1; shift
+  SEEDS=(); while [[ $# -gt 0 && $1 != *=* ]]; do SEEDS+=("$1"); shift; done
+  EXTRA=("$@")
+  OUT=runs/$study/$ITERATIONS
+  mkdir -p "$OUT"
+}
