@@ -187,6 +187,8 @@ TEST_CASE("evaluation: a boundary band scores the pixels near the masks' edges o
     CHECK(scores.whole.meanIou < 1.0);
     CHECK(scores.whole.groundTruthPixels == all);
   }
+  CHECK_THROWS_WITH(wsss::SplitConfusion(split.settings.numClasses, -1),
+                    Contains("boundary band must not be negative"));
 }
 
 TEST_CASE("evaluation: the padding of a batch of unequal images is neither scored nor saved",

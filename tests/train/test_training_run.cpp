@@ -166,6 +166,21 @@ TEST_CASE("train writes its run folder and eval scores the checkpoint", "[train]
 
 namespace {
 
+// The scores (metrics.json before "split") of `wsss eval --target pseudo --split train` on the
+// straight run's last.pt of requireExactResumeAfterSigterm, made with `overrides` into
+// dir/work: what two settings of the pseudo-label engine are compared by.
+std::string trainPseudoLabelScores(const TempDir& dir, const std::string& config,
+                                   const std::string& overrides, const std::string& work) {
+  const std::string checkpoint = (dir / "straight/checkpoints/last.pt").string();
+  const auto scored = runWsss("eval --config " + config + " --checkpoint " + checkpoint +
+                              " --target pseudo --split train --work-dir " +
+                              (dir / work).string() + overrides);
+  INFO(scored.output);
+  REQUIRE(scored.exitCode == 0);
+  const std::string metrics = readText(dir / work / "metrics.json");
+  return metrics.substr(0, metrics.find("\"split\""));
+}
+
 // Trains `config` straight through, and again with a SIGTERM after a few steps and a resume;
 // both must end with the same tensors and loss curve.
 void requireExactResumeAfterSigterm(const TempDir& dir, const std::string& config,
@@ -273,18 +288,9 @@ TEST_CASE("a self-guided run resumes exactly and eval scores its refined pseudo-
   CHECK(metrics.find("\"affc\":") != std::string::npos);
   CHECK(metrics.find("\"cam_target\":") != std::string::npos);
 
-  const std::string checkpoint = (dir / "straight/checkpoints/last.pt").string();
-  const auto evalCam = [&](const std::string& overrides, const std::string& work) {
-    const auto scored = runWsss("eval --config " + config + " --checkpoint " + checkpoint +
-                                " --target cam --split train --work-dir " + (dir / work).string() +
-                                kSelfGuidedOverrides + overrides);
-    INFO(scored.output);
-    REQUIRE(scored.exitCode == 0);
-    const std::string metrics = readText(dir / work / "metrics.json");
-    return metrics.substr(0, metrics.find("\"split\""));  // the scores
-  };
   // The refinement changes the labels that are scored.
-  CHECK(evalCam("", "refined") != evalCam(" pseudo.refine=false", "raw"));
+  CHECK(trainPseudoLabelScores(dir, config, kSelfGuidedOverrides, "refined") !=
+        trainPseudoLabelScores(dir, config, kSelfGuidedOverrides + " pseudo.refine=false", "raw"));
 }
 
 TEST_CASE("a points run resumes exactly and eval scores the pseudo-masks it makes",
@@ -329,18 +335,9 @@ TEST_CASE("a Mat-Label run resumes exactly and eval scores the matted pseudo-lab
   CHECK(metrics.find("\"ex\":") != std::string::npos);
   CHECK(metrics.find("\"seg\":") != std::string::npos);
 
-  const std::string checkpoint = (dir / "straight/checkpoints/last.pt").string();
-  const auto evalPseudo = [&](const std::string& overrides, const std::string& work) {
-    const auto scored = runWsss("eval --config " + config + " --checkpoint " + checkpoint +
-                                " --target pseudo --split train --work-dir " +
-                                (dir / work).string() + matlabel + overrides);
-    INFO(scored.output);
-    REQUIRE(scored.exitCode == 0);
-    const std::string scores = readText(dir / work / "metrics.json");
-    return scores.substr(0, scores.find("\"split\""));
-  };
   // Matting changes the labels that are scored.
-  CHECK(evalPseudo("", "matted") != evalPseudo(" matting.enabled=false", "thresholded"));
+  CHECK(trainPseudoLabelScores(dir, config, matlabel, "matted") !=
+        trainPseudoLabelScores(dir, config, matlabel + " matting.enabled=false", "thresholded"));
 }
 
 TEST_CASE("Ctrl-C saves last.pt and exits with 130", "[train][resume]") {

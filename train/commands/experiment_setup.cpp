@@ -4,6 +4,7 @@
 #include "core/error.h"
 #include "train/checkpoints/checkpoint.h"
 #include "train/checkpoints/config_difference.h"
+#include "train/pseudo/network_pseudo_targets.h"
 #include "train/pseudo/pseudo_label_sources.h"
 #include "train/training_models.h"
 
@@ -27,6 +28,7 @@ void checkModelMatches(const std::string& checkpoint, const TrainingProgress& pr
 
 void loadForPseudoLabels(CheckpointFile& file, TrainingModels& models,
                          const ExperimentConfig& config) {
+  checkPseudoSourceModels(models, config);
   std::vector<CheckpointPart> parts;
   const bool supportLabels = pseudoLabelSource(config.pseudo.source).readsSupport;
   if (supportLabels && models.support && models.support->ownWeights()) {

@@ -23,7 +23,8 @@ struct TrainingModels;
 
 // Loads a trained network from `file` for making pseudo-labels with pseudo.source: the network,
 // and SupportNet's own weights when the source reads them (support.mode ema). Throws
-// wsss::Error naming the checkpoint when they are not in it.
+// wsss::Error, before anything is loaded, when the source needs a model `models` lacks
+// (checkPseudoSourceModels), and naming the checkpoint when its weights are not in it.
 void loadForPseudoLabels(CheckpointFile& file, TrainingModels& models,
                          const ExperimentConfig& config);
 

@@ -15,7 +15,6 @@
 #include "train/commands/run_paths.h"
 #include "train/evaluation/evaluation_report.h"
 #include "train/evaluation/network_evaluation.h"
-#include "train/pseudo/network_pseudo_targets.h"
 #include "train/pseudo/pseudo_label_export.h"
 #include "train/run_device.h"
 #include "train/training_models.h"
@@ -104,7 +103,6 @@ Command pseudoCommand() {
         evaluationDataOptions(config, ScoredMaps::Pseudo), split);
     // Every weight comes from the checkpoint; the pretrained file is not needed.
     TrainingModels models = buildTrainingModels(config, dataset->numClasses(), device, false);
-    checkPseudoSourceModels(models, config);
     loadForPseudoLabels(file, models, config);
     writeRunConfig(workDir.string(), config);
 

@@ -46,21 +46,31 @@ void checkPrediction(const torch::Tensor& labels, const Batch& batch,
 
 }  // namespace
 
+SplitConfusion::SplitConfusion(int64_t numClasses, int64_t boundaryBand)
+    : boundaryBand(boundaryBand), whole(numClasses) {
+  WSSS_CHECK(boundaryBand >= 0, "evaluation: the boundary band must not be negative, got ",
+             boundaryBand);
+  if (boundaryBand > 0) boundary.emplace(numClasses);
+}
+
+void SplitConfusion::add(const torch::Tensor& prediction, const torch::Tensor& target) {
+  whole.add(prediction, target);
+  if (boundary) boundary->add(prediction, restrictToBoundaryBand(target, boundaryBand));
+}
+
+SplitScores SplitConfusion::scores() const {
+  SplitScores scores{whole.scores(), std::nullopt};
+  if (boundary) scores.boundary = boundary->scores();
+  return scores;
+}
+
 SplitConfusion accumulateConfusion(DataLoader& loader, const LabelPredictor& predictLabels,
                                    const EvaluationSettings& settings) {
   WSSS_CHECK(settings.classNames.empty() ||
                  static_cast<int64_t>(settings.classNames.size()) == settings.numClasses,
              "evaluation: ", settings.classNames.size(), " class names for ", settings.numClasses,
              " classes (background first)");
-  SplitConfusion counts{ConfusionMatrix(settings.numClasses), std::nullopt};
-  if (settings.boundaryBand > 0) counts.boundary.emplace(settings.numClasses);
-  // The band is found on each image's own mask, so the padding never draws an edge.
-  const auto add = [&](const torch::Tensor& prediction, const torch::Tensor& truth) {
-    counts.whole.add(prediction, truth);
-    if (counts.boundary) {
-      counts.boundary->add(prediction, restrictToBoundaryBand(truth, settings.boundaryBand));
-    }
-  };
+  SplitConfusion counts(settings.numClasses, settings.boundaryBand);
   const std::filesystem::path pngDir(settings.savePngDir);
   if (!settings.savePngDir.empty()) std::filesystem::create_directories(pngDir);
   const int64_t total = loader.batchesPerEpoch();
@@ -79,10 +89,10 @@ SplitConfusion accumulateConfusion(DataLoader& loader, const LabelPredictor& pre
     // own box keeps the padding out of the counts.
     try {
       if (allWhole) {
-        add(labels, batch->mask);
+        counts.add(labels, batch->mask);
       } else {
         for (int64_t b = 0; b < batch->size(); ++b) {
-          add(cutToCropBox(labels[b], boxes[b]), cutToCropBox(batch->mask[b], boxes[b]));
+          counts.add(cutToCropBox(labels[b], boxes[b]), cutToCropBox(batch->mask[b], boxes[b]));
         }
       }
     } catch (const Error& error) {
@@ -109,10 +119,7 @@ void saveLabelPng(const torch::Tensor& labels, const std::string& path) {
 
 SplitScores scoreSplit(DataLoader& loader, const LabelPredictor& predictLabels,
                        const EvaluationSettings& settings) {
-  const SplitConfusion counts = accumulateConfusion(loader, predictLabels, settings);
-  SplitScores scores{counts.whole.scores(), std::nullopt};
-  if (counts.boundary) scores.boundary = counts.boundary->scores();
-  return scores;
+  return accumulateConfusion(loader, predictLabels, settings).scores();
 }
 
 SegmentationScores evaluateSegmentation(DataLoader& loader, const LabelPredictor& predictLabels,

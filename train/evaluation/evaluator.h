@@ -32,16 +32,24 @@ struct EvaluationSettings {
 // undecided; any device.
 using LabelPredictor = std::function<torch::Tensor(const Batch& batch)>;
 
-// The counts of a split: every labelled pixel, and with settings.boundaryBand the band's alone.
-struct SplitConfusion {
-  ConfusionMatrix whole;
-  std::optional<ConfusionMatrix> boundary;
-};
-
-// Their scores.
+// The scores of a split: every labelled pixel, and with a boundary band the band's alone.
 struct SplitScores {
   SegmentationScores whole;
   std::optional<SegmentationScores> boundary;
+};
+
+// Their counts. `boundaryBand` > 0 also counts the pixels within that many pixels of an edge
+// of each target (boundary_band.h), the band found on the target given to add.
+struct SplitConfusion {
+  SplitConfusion(int64_t numClasses, int64_t boundaryBand);
+  // Counts a prediction against its target (ConfusionMatrix::add): one image, or images that
+  // fill their batch, so that no padding draws an edge.
+  void add(const torch::Tensor& prediction, const torch::Tensor& target);
+  SplitScores scores() const;
+
+  int64_t boundaryBand;
+  ConfusionMatrix whole;
+  std::optional<ConfusionMatrix> boundary;  // with boundaryBand > 0
 };
 
 // Runs `loader` (an evaluation loader: whole, unaugmented images, batch.mask set; one pass
@@ -52,7 +60,7 @@ struct SplitScores {
 SplitConfusion accumulateConfusion(DataLoader& loader, const LabelPredictor& predictLabels,
                                    const EvaluationSettings& settings);
 
-// accumulateConfusion(...) scored.
+// accumulateConfusion(...).scores().
 SplitScores scoreSplit(DataLoader& loader, const LabelPredictor& predictLabels,
                        const EvaluationSettings& settings);
 

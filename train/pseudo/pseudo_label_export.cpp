@@ -9,13 +9,12 @@
 #include "core/class_maps.h"
 #include "core/error.h"
 #include "data/data_loader.h"
+#include "data/label_png.h"
 #include "models/refine/class_conditional_inference.h"
 #include "train/crop_box.h"
 #include "train/device_batch.h"
-#include "train/evaluation/boundary_band.h"
 #include "train/evaluation/evaluator.h"
 #include "train/experiment_config.h"
-#include "data/label_png.h"
 #include "train/pseudo/network_pseudo_targets.h"
 #include "train/pseudo/pseudo_labels.h"
 #include "train/run_device.h"
@@ -93,8 +92,7 @@ PseudoExportResult exportPseudoLabels(TrainingModels& models,
   };
   const int64_t numClasses = dataset->numClasses() + 1;
   const bool scored = dataset->hasMasks();
-  ConfusionMatrix labelCounts(numClasses);
-  ConfusionMatrix boundaryCounts(numClasses);
+  SplitConfusion labelCounts(numClasses, settings.boundaryBand);
   std::vector<ConfusionMatrix> sweepCounts(cci ? settings.sweepThresholds.size() : 0,
                                            ConfusionMatrix(numClasses));
 
@@ -132,10 +130,6 @@ PseudoExportResult exportPseudoLabels(TrainingModels& models,
                  " has no mask while others have");
       const torch::Tensor truth = cutToCropBox(batch.mask[0], box);
       labelCounts.add(cutToCropBox(labels[0], box), truth);
-      if (settings.boundaryBand > 0) {
-        boundaryCounts.add(cutToCropBox(labels[0], box),
-                           restrictToBoundaryBand(truth, settings.boundaryBand));
-      }
       for (size_t index = 0; index < sweepCounts.size(); ++index) {
         sweepCounts[index].add(
             cutToCropBox(backgroundThresholdLabels(maps, settings.sweepThresholds[index])[0], box),
@@ -147,8 +141,9 @@ PseudoExportResult exportPseudoLabels(TrainingModels& models,
   }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (scored) {
-    result.scores = labelCounts.scores();
-    if (settings.boundaryBand > 0) result.boundary = boundaryCounts.scores();
+    const SplitScores labelScores = labelCounts.scores();
+    result.scores = labelScores.whole;
+    result.boundary = labelScores.boundary;
     for (const ConfusionMatrix& counts : sweepCounts) result.sweep.push_back(counts.scores());
   }
   network->train(wasTraining);
