@@ -7,8 +7,9 @@
 # train split scored whole and within 5 pixels of the objects' edges (`wsss eval --target
 # pseudo --split train [--boundary-band 5]`). The matting run's checkpoint is also labelled
 # offline with `infoflow` in place of `propagate` (row infoflow), and `wsss pseudo` times both
-# solvers on the same maps.
-#   benchmarks/matlabel_study.sh [--rows "cam d2cam matlabel ..."] ITERATIONS SEED... [key=value ...]
+# solvers on the same maps. The rows ending in _spec train D2CAM as METHODS §4 has it, without
+# L_fgbg (d2cam.fgbg_weight=0); infoflow_spec labels matlabel_spec's checkpoint.
+#   benchmarks/matlabel_study.sh [--rows "cam d2cam matlabel ..."] [--tag TAG] ITERATIONS SEED... [key=value ...]
 #   benchmarks/matlabel_study.sh 1000 0 1 2
 # Runs go to runs/matlabel-study/<iterations>/<row>-s<seed>; a run already finished is reused;
 # the table is printed at the end and written to runs/matlabel-study/<iterations>/table.md.
@@ -17,7 +18,7 @@ cd "$(dirname "$0")/.."
 source benchmarks/study_common.sh
 WSSS=${WSSS:-build/wsss}
 BAND=5
-ROWS="cam d2cam matlabel infoflow"
+ROWS="cam d2cam_spec matlabel_spec infoflow_spec d2cam matlabel infoflow"
 parse_study_arguments matlabel-study "$@"
 
 row_config() {  # config and overrides of a trained row
@@ -26,6 +27,8 @@ row_config() {  # config and overrides of a trained row
     cam_matting) echo "configs/toy/baseline.yaml matting.enabled=true" ;;
     d2cam) echo "configs/toy/matlabel.yaml matting.enabled=false" ;;
     matlabel) echo "configs/toy/matlabel.yaml" ;;
+    d2cam_spec) echo "configs/toy/matlabel.yaml matting.enabled=false d2cam.fgbg_weight=0" ;;
+    matlabel_spec) echo "configs/toy/matlabel.yaml d2cam.fgbg_weight=0" ;;
     *) echo "unknown row $1" >&2; exit 2 ;;
   esac
 }
@@ -41,7 +44,7 @@ score_pseudo() {  # run config overrides...
 }
 
 for row in $ROWS; do
-  [[ $row == infoflow ]] && continue
+  [[ $row == infoflow* ]] && continue
   read -r -a spec <<<"$(row_config "$row")"
   config=${spec[0]}; overrides=("${spec[@]:1}")
   for seed in "${SEEDS[@]}"; do
@@ -54,21 +57,24 @@ done
 
 # infoflow: the matting run's checkpoint labelled offline by `wsss pseudo` with each solver on
 # the same trimaps; the row's scores are the infoflow labels', and the two runs time the solvers.
-if [[ " $ROWS " == *" infoflow "* ]]; then
+for row in $ROWS; do
+  [[ $row == infoflow* ]] || continue
+  trainedRow=${row/infoflow/matlabel}
+  read -r -a spec <<<"$(row_config "$trainedRow")"
   for seed in "${SEEDS[@]}"; do
-    trained=$OUT/matlabel-s$seed
-    [[ -f $trained/checkpoints/last.pt ]] || { echo "infoflow needs the matlabel row of seed $seed" >&2; exit 2; }
-    run=$OUT/infoflow-s$seed; mkdir -p "$run"
-    common=(seed="$seed" train.iterations="$ITERATIONS" "${EXTRA[@]}")
+    trained=$OUT/$trainedRow-s$seed
+    [[ -f $trained/checkpoints/last.pt ]] || { echo "$row needs the $trainedRow row of seed $seed" >&2; exit 2; }
+    run=$OUT/$row-s$seed; mkdir -p "$run"
+    common=(seed="$seed" train.iterations="$ITERATIONS" "${spec[@]:1}" "${EXTRA[@]}")
     for solver in propagate infoflow; do
       if [[ ! -f $run/pseudo-$solver/metrics.json ]]; then
-        "$WSSS" pseudo --config configs/toy/matlabel.yaml --checkpoint "$trained/checkpoints/last.pt" \
+        "$WSSS" pseudo --config "${spec[0]}" --checkpoint "$trained/checkpoints/last.pt" \
           --split train --boundary-band "$BAND" --work-dir "$run/pseudo-$solver" "${common[@]}" \
           matting.solver=$solver >>"$run.log" 2>&1
       fi
     done
   done
-fi
+done
 
 {
   echo "| row | iterations | val mIoU by seed | mean | train pseudo-label mIoU by seed | mean | boundary IoU (${BAND} px) by seed | mean |"
@@ -78,23 +84,24 @@ fi
     for seed in "${SEEDS[@]}"; do
       run=$OUT/$row-s$seed
       scores=$run/eval-train-pseudo/metrics.json
-      if [[ $row == infoflow ]]; then scores=$run/pseudo-infoflow/metrics.json
+      if [[ $row == infoflow* ]]; then scores=$run/pseudo-infoflow/metrics.json
       else vals+=("$(final_val "$run/metrics.jsonl")"); fi
       pseudos+=("$(json_score "$scores" mIoU)")
       bands+=("$(json_score "$scores" boundary mIoU)")
     done
     echo "| $row | $ITERATIONS | ${vals[*]:--} | $(mean "${vals[@]}") | ${pseudos[*]} | $(mean "${pseudos[@]}") | ${bands[*]} | $(mean "${bands[@]}") |"
   done
-  if [[ " $ROWS " == *" infoflow "* ]]; then
+  for row in $ROWS; do
+    [[ $row == infoflow* ]] || continue
     echo
-    echo "| seed | propagate images/s | infoflow images/s | propagate / infoflow |"
+    echo "| $row: seed | propagate images/s | infoflow images/s | propagate / infoflow |"
     echo "|---|---|---|---|"
     for seed in "${SEEDS[@]}"; do
-      run=$OUT/infoflow-s$seed
+      run=$OUT/$row-s$seed
       python3 -c 'import json,sys
 p, i = (json.load(open(f))["images_per_second"] for f in sys.argv[2:])
 print(f"| {sys.argv[1]} | {p:.3g} | {i:.3g} | {p / i:.1f}x |")' "$seed" \
         "$run/pseudo-propagate/metrics.json" "$run/pseudo-infoflow/metrics.json"
     done
-  fi
+  done
 } | tee "$OUT/table.md"

@@ -4,7 +4,7 @@
 # the two ablations of the pseudo-masks (no spatial filter, no refinement) and full
 # supervision; the final val mIoU of the segmentation head from each run's metrics.jsonl, and
 # the pseudo-label mIoU on train (`wsss eval --target pseudo --split train`).
-#   benchmarks/points_study.sh [--rows "baseline points ..."] ITERATIONS SEED... [key=value ...]
+#   benchmarks/points_study.sh [--rows "baseline points ..."] [--tag TAG] ITERATIONS SEED... [key=value ...]
 #   benchmarks/points_study.sh 1000 0 1 2
 # Runs go to runs/points-study/<iterations>/<row>-s<seed>; a run already finished is reused;
 # the table is printed at the end and written to runs/points-study/<iterations>/table.md.

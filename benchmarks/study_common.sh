@@ -32,15 +32,23 @@ train_once() {
   fi
 }
 
-# Reads a study's arguments, [--rows "ROW ..."] ITERATIONS SEED... [key=value ...], into ROWS
-# (kept when --rows is absent), ITERATIONS, SEEDS and EXTRA, and makes OUT, the study's folder
-# runs/<study>/<iterations>: parse_study_arguments STUDY "$@".
+# Reads a study's arguments, [--rows "ROW ..."] [--tag TAG] ITERATIONS SEED... [key=value ...],
+# into ROWS (kept when --rows is absent), ITERATIONS, SEEDS and EXTRA, and makes OUT, the
+# study's folder runs/<study>/<iterations>, or runs/<study>/<iterations>-<TAG> (a tuning sweep
+# whose overrides must not mix with the study's runs): parse_study_arguments STUDY "$@".
 parse_study_arguments() {
-  local study=$1; shift
-  if [[ ${1:-} == --rows ]]; then ROWS=$2; shift 2; fi
+  local study=$1 tag=""; shift
+  while [[ ${1:-} == --* ]]; do
+    case $1 in
+      --rows) ROWS=$2 ;;
+      --tag) tag=-$2 ;;
+      *) echo "unknown option $1" >&2; exit 2 ;;
+    esac
+    shift 2
+  done
   ITERATIONS=$1; shift
   SEEDS=(); while [[ $# -gt 0 && $1 != *=* ]]; do SEEDS+=("$1"); shift; done
   EXTRA=("$@")
-  OUT=runs/$study/$ITERATIONS
+  OUT=runs/$study/$ITERATIONS$tag
   mkdir -p "$OUT"
 }

@@ -12,6 +12,7 @@ struct CamHeadOutputs {
   torch::Tensor cam;         // B x C x h x w, raw scores (no relu)
   torch::Tensor logits;      // B x C
   torch::Tensor fgbg;        // B x C x h x w in (0, 1): D2CAM's P_c; undefined for this head
+  torch::Tensor fgbgLogits;  // B x C: D2CAM's image logits of its margins; undefined here
   torch::Tensor prototypes;  // C x D: D2CAM's unit class prototypes; undefined for this head
 };
 

@@ -17,14 +17,15 @@ torch::Tensor unitRows(const torch::Tensor& rows) {
 
 }  // namespace
 
-std::pair<torch::Tensor, torch::Tensor> decoupledMaps(const torch::Tensor& embedding,
-                                                      const torch::Tensor& prototypes,
-                                                      const torch::Tensor& backgroundPrototypes,
-                                                      double temperature) {
-  const torch::Tensor classes = torch::einsum("bdhw,cd->bchw", {embedding, prototypes});
+DecoupledMaps decoupledMaps(const torch::Tensor& embedding, const torch::Tensor& prototypes,
+                            const torch::Tensor& backgroundPrototypes, double temperature) {
+  DecoupledMaps maps;
+  maps.category = torch::einsum("bdhw,cd->bchw", {embedding, prototypes});
   const torch::Tensor background =
       std::get<0>(torch::einsum("bdhw,kd->bkhw", {embedding, backgroundPrototypes}).max(1, true));
-  return {classes, torch::sigmoid((classes - background) / temperature)};
+  maps.margin = maps.category - background;
+  maps.fgbg = torch::sigmoid(maps.margin / temperature);
+  return maps;
 }
 
 torch::Tensor topMeanLogits(const torch::Tensor& maps, double scale, double topFraction) {
@@ -57,11 +58,15 @@ CamHeadOutputs D2camHeadImpl::forward(const torch::Tensor& high) {
   const c10::impl::ExcludeDispatchKeyGuard noAutocast(c10::autocast_dispatch_keyset);
   out.embed = unitRows(features.to(torch::kFloat32));
   out.prototypes = unitRows(prototypes_);
-  const auto [maps, fgbg] = decoupledMaps(out.embed, out.prototypes,
-                                          unitRows(backgroundPrototypes_), options_.temperature);
-  out.cam = maps;
-  out.fgbg = fgbg;
-  out.logits = topMeanLogits(maps, options_.scale, options_.topFraction);
+  const DecoupledMaps maps = decoupledMaps(out.embed, out.prototypes,
+                                           unitRows(backgroundPrototypes_), options_.temperature);
+  out.cam = maps.category;
+  out.fgbg = maps.fgbg;
+  out.logits = topMeanLogits(maps.category, options_.scale, options_.topFraction);
+  // The same top mean over the margins scores each class against the background prototypes:
+  // under the multilabel loss an absent class's most class-like pixels must fall to the
+  // background, which is what teaches b_k the background at all (L_cls reads M_c alone).
+  out.fgbgLogits = topMeanLogits(maps.margin, options_.scale, options_.topFraction);
   return out;
 }
 

@@ -33,6 +33,11 @@ void D2camOptions::describe(OptionTable& table) {
               "weight of L_ex = mean_i Σ_{c≠c' present} P_c(i) P_c'(i), which punishes two present "
               "classes claiming one pixel")
       .atLeast(0);
+  table.field("fgbg_weight", fgbgWeight,
+              "weight of L_fgbg, the multilabel loss on s times the top mean of P_c's margin "
+              "cos(f, w_c) − max_k cos(f, b_k): the only term that trains the background "
+              "prototypes towards the background (not in METHODS §4)")
+      .atLeast(0);
 }
 
 void ModelOptions::describe(OptionTable& table) {

@@ -34,6 +34,7 @@ struct D2camOptions {
   double temperature = 0.1;          // τ of P_c
   double separationWeight = 1.0;     // w of L_sep (prototypes apart)
   double exclusionWeight = 1.0;      // w of L_ex (one class per pixel)
+  double fgbgWeight = 0.0;           // w of L_fgbg [ours] (the background prototypes' training)
   void describe(OptionTable& table);
 };
 

@@ -67,6 +67,7 @@ NetworkOutputs WsssNetworkImpl::forward(const torch::Tensor& image, bool withSeg
   out.cam = cam.cam;
   out.logits = cam.logits;
   out.fgbg = cam.fgbg;
+  out.fgbgLogits = cam.fgbgLogits;
   out.prototypes = cam.prototypes;
   if (withSegmentation) {
     out.decoder = segHead_->decode(taps.high, taps.low);

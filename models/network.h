@@ -22,6 +22,7 @@ struct NetworkOutputs {
   torch::Tensor cam;             // B x C x h x w: conv1x1(embed), no bias, raw (no relu)
   torch::Tensor logits;          // B x C: global average pool of cam (D2CAM: s · top mean)
   torch::Tensor fgbg;            // B x C x h x w: D2CAM's P_c; undefined with the plain head
+  torch::Tensor fgbgLogits;      // B x C: D2CAM's image logits of P_c's margins; idem
   torch::Tensor prototypes;      // C x D: D2CAM's unit class prototypes; undefined otherwise
   torch::Tensor seg;             // B x (C+1) x H/4 x W/4 logits; undefined if not asked
   torch::Tensor decoder;  // B x seg_channels x H/4 x W/4: the segmentation head's features

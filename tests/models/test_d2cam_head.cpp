@@ -23,9 +23,16 @@ TEST_CASE("D2CAM maps: a prototype at a pixel's embedding gives M = 1, and P_c c
       torch::stack({unit({1, 0}), unit({0, 1}), unit({1, 1})}, 1).view({1, 2, 1, 3});
   const torch::Tensor prototypes = torch::stack({unit({1, 0})});     // class 1 along x
   const torch::Tensor background = torch::stack({unit({0, 1}), unit({-1, 0})});
-  const auto [maps, fgbg] = wsss::decoupledMaps(embedding, prototypes, background, 0.1);
+  const wsss::DecoupledMaps decoupled =
+      wsss::decoupledMaps(embedding, prototypes, background, 0.1);
+  const torch::Tensor& maps = decoupled.category;
+  const torch::Tensor& fgbg = decoupled.fgbg;
   CHECK(maps[0][0][0][0].item<double>() == Approx(1.0));
   CHECK(maps[0][0][0][1].item<double>() == Approx(0.0).margin(1e-6));
+  // The margins: 1 − max(0, −1) on the class, 0 − 1 on a background prototype, a tie between.
+  CHECK(decoupled.margin[0][0][0][0].item<double>() == Approx(1.0));
+  CHECK(decoupled.margin[0][0][0][1].item<double>() == Approx(-1.0));
+  CHECK(decoupled.margin[0][0][0][2].item<double>() == Approx(0.0).margin(1e-6));
   // The diagonal is as near the class as the nearest background prototype: P = 0.5.
   CHECK(fgbg[0][0][0][2].item<double>() == Approx(0.5).margin(1e-5));
   CHECK(fgbg[0][0][0][0].item<double>() > 0.99);  // on the class: cos 1 against 0

@@ -15,6 +15,7 @@ LossTerm pointTerm();                      // terms/point_term.cpp
 LossTerm pointMaskTerm();                  // terms/pm_term.cpp
 LossTerm prototypeSeparationTerm();        // terms/sep_term.cpp
 LossTerm exclusivityTerm();                // terms/ex_term.cpp
+LossTerm foregroundBackgroundTerm();       // terms/fgbg_term.cpp
 
 LossTermList standardLossTerms() {
   return {classificationTerm(),
@@ -27,7 +28,8 @@ LossTermList standardLossTerms() {
           pointTerm(),
           pointMaskTerm(),
           prototypeSeparationTerm(),
-          exclusivityTerm()};
+          exclusivityTerm(),
+          foregroundBackgroundTerm()};
 }
 
 }  // namespace wsss
