@@ -33,6 +33,7 @@ void TrainOptions::describe(OptionTable& table) {
              "steps between checkpoints (last.pt and iter_NNNNNN.pt)")
       .atLeast(1);
   table.field("keep_checkpoints", keepCheckpoints, "newest iter_NNNNNN.pt files kept").atLeast(0);
+  table.section("distributed", distributed, "the ranks of a torchrun job (docs/distributed.md)");
 }
 
 }  // namespace wsss

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/config/choice.h"
+#include "train/distributed/distributed_options.h"
 
 namespace wsss {
 
@@ -36,6 +37,7 @@ struct TrainOptions {
   int64_t evalInterval = 0;    // evaluate on data.val_split every N steps; 0 = only at the end
   int64_t checkpointInterval = 1000;  // last.pt and iter_NNNNNN.pt every N steps
   int64_t keepCheckpoints = 3;        // newest iter_NNNNNN.pt files kept
+  DistributedOptions distributed;     // under torchrun (docs/distributed.md)
   void describe(OptionTable& table);
 };
 

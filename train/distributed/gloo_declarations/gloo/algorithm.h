@@ -1,0 +1,2 @@
+#pragma once
+// Included by ProcessGroupGloo.hpp; it needs nothing from it (README.md beside gloo/).

@@ -1,0 +1,231 @@
+#include "train/distributed/process_group.h"
+
+#include <torch/csrc/distributed/c10d/Backend.hpp>
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#include <torch/torch.h>
+#ifdef USE_C10D_NCCL
+#include <c10/cuda/CUDAFunctions.h>
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#endif
+
+#include <algorithm>
+#include <chrono>
+#include <sstream>
+
+#include "core/error.h"
+
+namespace wsss {
+
+namespace {
+
+std::chrono::milliseconds milliseconds(double seconds) {
+  return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000.0));
+}
+
+std::string progressKey(int64_t rank) { return "progress/" + std::to_string(rank); }
+
+std::vector<uint8_t> bytes(const std::string& text) { return {text.begin(), text.end()}; }
+
+c10::intrusive_ptr<c10d::Backend> makeEngine(const c10::intrusive_ptr<c10d::Store>& store,
+                                             int64_t rank, int64_t worldSize,
+                                             DistributedBackend backend, double timeoutSeconds) {
+  // The engine's keys live apart from the progress records.
+  const auto engineStore = c10::make_intrusive<c10d::PrefixStore>("engine", store);
+  if (backend == DistributedBackend::Gloo) {
+    // GLOO_SOCKET_IFNAME picks the interfaces; otherwise the address this host's name resolves
+    // to, or the loopback.
+    auto options = c10d::ProcessGroupGloo::Options::create_default(milliseconds(timeoutSeconds));
+    if (options->devices.empty()) {
+      options->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
+    }
+    return c10::make_intrusive<c10d::ProcessGroupGloo>(engineStore, static_cast<int>(rank),
+                                                       static_cast<int>(worldSize), options);
+  }
+#ifdef USE_C10D_NCCL
+  auto options = c10d::ProcessGroupNCCL::Options::create();
+  options->timeout = milliseconds(timeoutSeconds);
+  return c10::make_intrusive<c10d::ProcessGroupNCCL>(engineStore, static_cast<int>(rank),
+                                                     static_cast<int>(worldSize), options);
+#else
+  throw Error("train.distributed.backend is nccl, but this build of wsss has no NCCL");
+#endif
+}
+
+}  // namespace
+
+DistributedBackend resolveBackend(DistributedBackend requested, const torch::Device& device) {
+  if (requested == DistributedBackend::Auto) {
+    return device.is_cuda() ? DistributedBackend::Nccl : DistributedBackend::Gloo;
+  }
+  WSSS_CHECK(requested != DistributedBackend::Nccl || device.is_cuda(),
+             "train.distributed.backend is nccl, but the run is on ", device.str(),
+             ": NCCL moves CUDA tensors only; use gloo (or auto) on the CPU");
+#ifndef USE_C10D_NCCL
+  WSSS_CHECK(requested != DistributedBackend::Nccl,
+             "train.distributed.backend is nccl, but this build of wsss has no NCCL; use gloo");
+#endif
+  return requested;
+}
+
+std::shared_ptr<DistributedGroup> DistributedGroup::join(const LaunchEnvironment& launch,
+                                                         const DistributedOptions& options,
+                                                         const torch::Device& device) {
+  torch::Device rankDevice = device;
+  if (device.is_cuda()) {
+    WSSS_CHECK(launch.localRank < static_cast<int64_t>(torch::cuda::device_count()),
+               "LOCAL_RANK=", launch.localRank, " but this machine has ",
+               torch::cuda::device_count(),
+               " CUDA devices: start at most one rank per GPU (torchrun --nproc-per-node)");
+    rankDevice = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(launch.localRank));
+#ifdef USE_C10D_NCCL
+    c10::cuda::set_device(rankDevice.index());
+#endif
+  }
+  const DistributedBackend backend = resolveBackend(options.backend, rankDevice);
+  c10d::TCPStoreOptions storeOptions;
+  storeOptions.port = static_cast<uint16_t>(launch.masterPort);
+  // torchrun's agent may host the store already; otherwise rank 0 does, and waits for all.
+  storeOptions.isServer = !launch.agentStore && launch.rank == 0;
+  if (storeOptions.isServer) storeOptions.numWorkers = static_cast<size_t>(launch.worldSize);
+  storeOptions.timeout = milliseconds(options.timeout);
+  storeOptions.multiTenant = true;
+  c10::intrusive_ptr<c10d::Store> base;
+  try {
+    base = c10::make_intrusive<c10d::TCPStore>(launch.masterAddress, storeOptions);
+  } catch (const std::exception& error) {
+    throw Error("rank " + std::to_string(launch.rank) + " could not join the rendezvous store at " +
+                launch.masterAddress + ":" + std::to_string(launch.masterPort) + " within " +
+                std::to_string(options.timeout) + " s (train.distributed.timeout): " +
+                error.what());
+  }
+  // A restarted job starts its keys afresh.
+  const auto store = c10::make_intrusive<c10d::PrefixStore>(
+      "wsss/attempt_" + std::to_string(launch.restartCount), base);
+  return std::make_shared<DistributedGroup>(store, launch.rank, launch.worldSize, backend,
+                                            options.timeout, rankDevice);
+}
+
+DistributedGroup::DistributedGroup(c10::intrusive_ptr<c10d::Store> store, int64_t rank,
+                                   int64_t worldSize, DistributedBackend backend,
+                                   double timeoutSeconds, torch::Device device)
+    : store_(std::move(store)),
+      rank_(rank),
+      worldSize_(worldSize),
+      backend_(resolveBackend(backend, device)),
+      timeoutSeconds_(timeoutSeconds),
+      device_(device) {
+  WSSS_CHECK(worldSize >= 1 && rank >= 0 && rank < worldSize, "rank ", rank,
+             " is outside a world of ", worldSize);
+  store_->setTimeout(milliseconds(timeoutSeconds));
+  try {
+    engine_ = makeEngine(store_, rank_, worldSize_, backend_, timeoutSeconds_);
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& error) {
+    throw Error("rank " + std::to_string(rank_) + " of " + std::to_string(worldSize_) +
+                " could not connect to the other ranks within " +
+                std::to_string(timeoutSeconds_) + " s (train.distributed.timeout): " +
+                error.what());
+  }
+  markProgress(0);
+}
+
+DistributedGroup::~DistributedGroup() = default;
+
+template <class Launch>
+void DistributedGroup::collective(const std::string& what, Launch launch) {
+  try {
+    c10::intrusive_ptr<c10d::Work> work = launch();
+    work->wait();
+  } catch (const std::exception& error) {
+    throw Error("rank " + std::to_string(rank_) + " of " + std::to_string(worldSize_) + ": " +
+                what + " failed (" + error.what() + "). " + describeStragglers() +
+                " The checkpoints already written are intact; resume from last.pt");
+  }
+}
+
+void DistributedGroup::allReduceSum(const std::vector<torch::Tensor>& tensors,
+                                    int64_t bucketBytes) {
+  size_t begin = 0;
+  while (begin < tensors.size()) {
+    // A bucket: consecutive tensors of one dtype up to bucketBytes (at least one tensor).
+    size_t end = begin;
+    int64_t size = 0;
+    while (end < tensors.size() && tensors[end].scalar_type() == tensors[begin].scalar_type() &&
+           (end == begin || size + tensors[end].nbytes() <= static_cast<size_t>(bucketBytes))) {
+      size += static_cast<int64_t>(tensors[end].nbytes());
+      ++end;
+    }
+    std::vector<torch::Tensor> flat;
+    for (size_t i = begin; i < end; ++i) flat.push_back(tensors[i].reshape({-1}));
+    std::vector<torch::Tensor> buffer{torch::cat(flat)};
+    collective("the all-reduce of " + std::to_string(end - begin) + " tensors", [&] {
+      return engine_->allreduce(buffer, c10d::AllreduceOptions{});
+    });
+    int64_t offset = 0;
+    torch::NoGradGuard noGrad;
+    for (size_t i = begin; i < end; ++i) {
+      const int64_t count = tensors[i].numel();
+      tensors[i].copy_(buffer[0].narrow(0, offset, count).view_as(tensors[i]));
+      offset += count;
+    }
+    begin = end;
+  }
+}
+
+void DistributedGroup::broadcast(const std::vector<torch::Tensor>& tensors, int64_t root) {
+  torch::NoGradGuard noGrad;
+  for (const torch::Tensor& tensor : tensors) {
+    // Gloo and NCCL broadcast contiguous tensors in place.
+    std::vector<torch::Tensor> buffer{tensor.is_contiguous() ? tensor : tensor.contiguous()};
+    c10d::BroadcastOptions options;
+    options.rootRank = root;
+    collective("the broadcast from rank " + std::to_string(root),
+               [&] { return engine_->broadcast(buffer, options); });
+    if (!buffer[0].is_same(tensor)) tensor.copy_(buffer[0]);
+  }
+}
+
+void DistributedGroup::barrier() {
+  collective("the barrier", [&] { return engine_->barrier(c10d::BarrierOptions{}); });
+}
+
+void DistributedGroup::markProgress(int64_t step) {
+  store_->set(progressKey(rank_), bytes(std::to_string(step)));
+}
+
+std::string DistributedGroup::describeStragglers() {
+  // A live store answers at once; a dead one should not hold the error for the whole timeout.
+  store_->setTimeout(std::chrono::seconds(5));
+  try {
+    std::vector<int64_t> steps(static_cast<size_t>(worldSize_), -1);
+    for (int64_t rank = 0; rank < worldSize_; ++rank) {
+      if (!store_->check({progressKey(rank)})) continue;
+      const std::vector<uint8_t> value = store_->get(progressKey(rank));
+      steps[static_cast<size_t>(rank)] = std::stoll(std::string(value.begin(), value.end()));
+    }
+    const int64_t furthest = *std::max_element(steps.begin(), steps.end());
+    std::ostringstream text;
+    for (int64_t rank = 0; rank < worldSize_; ++rank) {
+      const int64_t step = steps[static_cast<size_t>(rank)];
+      if (step == furthest) continue;
+      text << (text.tellp() > 0 ? "; " : "") << "rank " << rank
+           << (step < 0 ? " never joined" : " is at step " + std::to_string(step));
+    }
+    store_->setTimeout(milliseconds(timeoutSeconds_));
+    if (text.tellp() == 0) {
+      return "Every rank reached step " + std::to_string(furthest) +
+             ": a rank died or stalled inside the step, or the network between them failed "
+             "(see the other ranks' logs).";
+    }
+    return "Waiting for: " + text.str() + " (the others reached step " +
+           std::to_string(furthest) + "); that rank died or stalled.";
+  } catch (const std::exception& error) {
+    return "The rendezvous store cannot be read (" + std::string(error.what()) +
+           "): rank 0 or torchrun's agent, which hosts it, has likely died.";
+  }
+}
+
+}  // namespace wsss

@@ -1,0 +1,84 @@
+#pragma once
+// The ranks of one job as a c10d process group (PyTorch's own distributed engine, linked with
+// LibTorch): Gloo on the CPU, NCCL on CUDA. Collectives are blocking and fail after
+// `train.distributed.timeout` with an error that names the ranks this one waited for, read
+// from the progress every rank leaves in the rendezvous store.
+#include <torch/types.h>
+
+#include <c10/util/intrusive_ptr.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "train/distributed/distributed_options.h"
+#include "train/distributed/launch_environment.h"
+
+namespace c10d {
+class Backend;
+class Store;
+}  // namespace c10d
+
+namespace wsss {
+
+// The backend `requested` means on `device`: auto is NCCL on CUDA and Gloo on the CPU. Throws
+// wsss::Error for NCCL on the CPU, or NCCL in a build without it.
+DistributedBackend resolveBackend(DistributedBackend requested, const torch::Device& device);
+
+class DistributedGroup {
+ public:
+  // Joins the job `launch` describes: its TCPStore at MASTER_ADDR:MASTER_PORT (hosted by rank
+  // 0, or by torchrun's agent when it says so), under a prefix of this restart, and the
+  // backend for `device` (NCCL: the device of LOCAL_RANK). Waits up to options.timeout for
+  // every rank.
+  static std::shared_ptr<DistributedGroup> join(const LaunchEnvironment& launch,
+                                                const DistributedOptions& options,
+                                                const torch::Device& device);
+
+  // The ranks that share `store` (the tests: threads sharing one in-memory store).
+  DistributedGroup(c10::intrusive_ptr<c10d::Store> store, int64_t rank, int64_t worldSize,
+                   DistributedBackend backend, double timeoutSeconds, torch::Device device);
+  ~DistributedGroup();
+  DistributedGroup(const DistributedGroup&) = delete;
+  DistributedGroup& operator=(const DistributedGroup&) = delete;
+
+  int64_t rank() const { return rank_; }
+  int64_t worldSize() const { return worldSize_; }
+  // Rank 0 alone writes the run's files.
+  bool leads() const { return rank_ == 0; }
+  const torch::Device& device() const { return device_; }
+  DistributedBackend backend() const { return backend_; }
+
+  // In place, every tensor becomes its sum over the ranks. The tensors (same dtype, on the
+  // group's device) travel in buckets of at most `bucketBytes`, flattened into one buffer
+  // each, so a call costs one collective per bucket whatever the number of tensors.
+  void allReduceSum(const std::vector<torch::Tensor>& tensors,
+                    int64_t bucketBytes = 25 << 20);
+  // In place, every tensor becomes `root`'s.
+  void broadcast(const std::vector<torch::Tensor>& tensors, int64_t root = 0);
+  // Returns once every rank called it.
+  void barrier();
+
+  // Leaves `step` in the store as this rank's progress; a failed collective names the ranks
+  // behind the furthest one.
+  void markProgress(int64_t step);
+  // Which ranks the others wait for, from the store's progress records: one line for an
+  // error message.
+  std::string describeStragglers();
+
+ private:
+  // Runs one collective; a failure becomes a wsss::Error naming `what` and the stragglers.
+  template <class Launch>
+  void collective(const std::string& what, Launch launch);
+
+  c10::intrusive_ptr<c10d::Store> store_;
+  c10::intrusive_ptr<c10d::Backend> engine_;
+  int64_t rank_;
+  int64_t worldSize_;
+  DistributedBackend backend_;
+  double timeoutSeconds_;
+  torch::Device device_;
+};
+
+}  // namespace wsss
