@@ -12,12 +12,6 @@ namespace {
 
 constexpr int64_t kIgnore = 255;
 
-// Mean of `values` over `mask`, or a zero that keeps the graph when the mask is empty.
-torch::Tensor maskedMean(const torch::Tensor& values, const torch::Tensor& mask) {
-  const torch::Tensor count = mask.sum();
-  return (values * mask).sum() / count.clamp_min(1);
-}
-
 }  // namespace
 
 void SegmentationLossOptions::describe(OptionTable& table) {
@@ -32,7 +26,7 @@ int64_t SegmentationLossOptions::warmupFor(int64_t iterations) const {
 }
 
 torch::Tensor segmentationLoss(const torch::Tensor& logits, const torch::Tensor& target,
-                               bool balanced) {
+                               bool balanced, const BatchReduction& reduction) {
   WSSS_CHECK(logits.dim() == 4 && target.dim() == 3 && logits.size(0) == target.size(0) &&
                  logits.size(2) == target.size(1) && logits.size(3) == target.size(2),
              "segmentation loss: logits ", logits.sizes(), " and target ", target.sizes(),
@@ -43,10 +37,11 @@ torch::Tensor segmentationLoss(const torch::Tensor& logits, const torch::Tensor&
       torch::nn::functional::CrossEntropyFuncOptions().ignore_index(kIgnore).reduction(
           torch::kNone));
   const torch::Tensor valid = (labels != kIgnore).to(torch::kFloat32);
-  if (!balanced) return maskedMean(perPixel, valid);
+  if (!balanced) return reduction.maskedMean(perPixel, valid);
   const torch::Tensor background = (labels == 0).to(torch::kFloat32);
   const torch::Tensor foreground = valid - background;
-  return 0.5 * maskedMean(perPixel, background) + 0.5 * maskedMean(perPixel, foreground);
+  return 0.5 * reduction.maskedMean(perPixel, background) +
+         0.5 * reduction.maskedMean(perPixel, foreground);
 }
 
 }  // namespace wsss

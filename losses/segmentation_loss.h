@@ -6,6 +6,8 @@
 
 #include <cstdint>
 
+#include "losses/batch_reduction.h"
+
 namespace wsss {
 
 class OptionTable;
@@ -21,7 +23,8 @@ struct SegmentationLossOptions {
 
 // logits: B x K x H x W (K = C + 1, any float dtype; computed in float32), target: B x H x W
 // int64 in [0, K) or 255. A batch with no labelled pixel gives 0 (connected to the graph).
+// The means are over the global batch under torchrun (`reduction`).
 torch::Tensor segmentationLoss(const torch::Tensor& logits, const torch::Tensor& target,
-                               bool balanced);
+                               bool balanced, const BatchReduction& reduction = {});
 
 }  // namespace wsss

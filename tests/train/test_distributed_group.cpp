@@ -148,7 +148,7 @@ TEST_CASE("a rank that stops answering fails the others within the timeout, name
     if (group.rank() == 1) {
       // Rank 1 stalls at step 0 and never joins the all-reduce; it stays alive until rank 0
       // gave up, so the failure is a stall and not a closed connection.
-      std::this_thread::sleep_for(std::chrono::seconds(4));
+      std::this_thread::sleep_for(std::chrono::seconds(7));
       return;
     }
     group.markProgress(7);
@@ -158,8 +158,7 @@ TEST_CASE("a rank that stops answering fails the others within the timeout, name
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   INFO(errors[0]);
   CHECK_THAT(errors[0], Catch::Contains("rank 0 of 2") && Catch::Contains("all-reduce") &&
-                            Catch::Contains("rank 1 is at step 0") &&
-                            Catch::Contains("the others reached step 7"));
+                            Catch::Contains("Not answering: rank 1 (last at step 0)"));
   CHECK(errors[1].empty());
   CHECK(seconds < 20);
 }

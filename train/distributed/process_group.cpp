@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <chrono>
 #include <sstream>
+#include <thread>
 
 #include "core/error.h"
 
@@ -25,6 +26,7 @@ std::chrono::milliseconds milliseconds(double seconds) {
 }
 
 std::string progressKey(int64_t rank) { return "progress/" + std::to_string(rank); }
+std::string failedKey(int64_t rank) { return "failed/" + std::to_string(rank); }
 
 std::vector<uint8_t> bytes(const std::string& text) { return {text.begin(), text.end()}; }
 
@@ -160,7 +162,7 @@ void DistributedGroup::allReduceSum(const std::vector<torch::Tensor>& tensors,
     }
     std::vector<torch::Tensor> flat;
     for (size_t i = begin; i < end; ++i) flat.push_back(tensors[i].reshape({-1}));
-    std::vector<torch::Tensor> buffer{torch::cat(flat)};
+    std::vector<torch::Tensor> buffer{torch::cat(flat).to(device_)};
     collective("the all-reduce of " + std::to_string(end - begin) + " tensors", [&] {
       return engine_->allreduce(buffer, c10d::AllreduceOptions{});
     });
@@ -175,11 +177,22 @@ void DistributedGroup::allReduceSum(const std::vector<torch::Tensor>& tensors,
   }
 }
 
+int64_t DistributedGroup::maxOver(int64_t value) {
+  std::vector<torch::Tensor> buffer{
+      torch::full({1}, value, torch::TensorOptions(torch::kInt64).device(device_))};
+  c10d::AllreduceOptions options;
+  options.reduceOp = c10d::ReduceOp::MAX;
+  collective("the all-reduce of a flag", [&] { return engine_->allreduce(buffer, options); });
+  return buffer[0].item<int64_t>();
+}
+
 void DistributedGroup::broadcast(const std::vector<torch::Tensor>& tensors, int64_t root) {
   torch::NoGradGuard noGrad;
   for (const torch::Tensor& tensor : tensors) {
     // Gloo and NCCL broadcast contiguous tensors in place.
-    std::vector<torch::Tensor> buffer{tensor.is_contiguous() ? tensor : tensor.contiguous()};
+    std::vector<torch::Tensor> buffer{
+        tensor.is_contiguous() && tensor.device() == device_ ? tensor
+                                                             : tensor.contiguous().to(device_)};
     c10d::BroadcastOptions options;
     options.rootRank = root;
     collective("the broadcast from rank " + std::to_string(root),
@@ -197,35 +210,52 @@ void DistributedGroup::markProgress(int64_t step) {
 }
 
 std::string DistributedGroup::describeStragglers() {
-  // A live store answers at once; a dead one should not hold the error for the whole timeout.
+  // Every rank whose collective failed says so in the store and listens a few seconds for the
+  // others; a rank that stays silent has died or stalled. A live store answers at once; a dead
+  // one should not hold the error for the whole timeout.
   store_->setTimeout(std::chrono::seconds(5));
   try {
-    std::vector<int64_t> steps(static_cast<size_t>(worldSize_), -1);
-    for (int64_t rank = 0; rank < worldSize_; ++rank) {
-      if (!store_->check({progressKey(rank)})) continue;
-      const std::vector<uint8_t> value = store_->get(progressKey(rank));
-      steps[static_cast<size_t>(rank)] = std::stoll(std::string(value.begin(), value.end()));
+    store_->set(failedKey(rank_), bytes("1"));
+    std::vector<bool> answered(static_cast<size_t>(worldSize_), false);
+    answered[static_cast<size_t>(rank_)] = true;
+    const auto deadline = std::chrono::steady_clock::now() +
+                          std::min(milliseconds(timeoutSeconds_), milliseconds(3.0));
+    while (true) {
+      for (int64_t rank = 0; rank < worldSize_; ++rank) {
+        if (!answered[static_cast<size_t>(rank)] && store_->check({failedKey(rank)})) {
+          answered[static_cast<size_t>(rank)] = true;
+        }
+      }
+      const bool all = std::all_of(answered.begin(), answered.end(), [](bool a) { return a; });
+      if (all || std::chrono::steady_clock::now() >= deadline) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    const int64_t furthest = *std::max_element(steps.begin(), steps.end());
-    std::ostringstream text;
+    std::ostringstream silent;
+    int64_t furthest = -1;
     for (int64_t rank = 0; rank < worldSize_; ++rank) {
-      const int64_t step = steps[static_cast<size_t>(rank)];
-      if (step == furthest) continue;
-      text << (text.tellp() > 0 ? "; " : "") << "rank " << rank
-           << (step < 0 ? " never joined" : " is at step " + std::to_string(step));
+      const int64_t step = recordedProgress(rank);
+      furthest = std::max(furthest, step);
+      if (answered[static_cast<size_t>(rank)]) continue;
+      silent << (silent.tellp() > 0 ? ", " : "") << "rank " << rank
+             << (step < 0 ? " (never joined)" : " (last at step " + std::to_string(step) + ")");
     }
     store_->setTimeout(milliseconds(timeoutSeconds_));
-    if (text.tellp() == 0) {
-      return "Every rank reached step " + std::to_string(furthest) +
-             ": a rank died or stalled inside the step, or the network between them failed "
-             "(see the other ranks' logs).";
+    if (silent.tellp() == 0) {
+      return "Every rank answered, the furthest at step " + std::to_string(furthest) +
+             ": the network between them failed, or a rank failed inside the step (see its "
+             "own error).";
     }
-    return "Waiting for: " + text.str() + " (the others reached step " +
-           std::to_string(furthest) + "); that rank died or stalled.";
+    return "Not answering: " + silent.str() + "; it died or stalled.";
   } catch (const std::exception& error) {
     return "The rendezvous store cannot be read (" + std::string(error.what()) +
            "): rank 0 or torchrun's agent, which hosts it, has likely died.";
   }
+}
+
+int64_t DistributedGroup::recordedProgress(int64_t rank) {
+  if (!store_->check({progressKey(rank)})) return -1;
+  const std::vector<uint8_t> value = store_->get(progressKey(rank));
+  return std::stoll(std::string(value.begin(), value.end()));
 }
 
 }  // namespace wsss

@@ -50,27 +50,32 @@ class DistributedGroup {
   const torch::Device& device() const { return device_; }
   DistributedBackend backend() const { return backend_; }
 
-  // In place, every tensor becomes its sum over the ranks. The tensors (same dtype, on the
-  // group's device) travel in buckets of at most `bucketBytes`, flattened into one buffer
-  // each, so a call costs one collective per bucket whatever the number of tensors.
+  // In place, every tensor becomes its sum over the ranks. The tensors travel in buckets of
+  // at most `bucketBytes` of one dtype, flattened into one buffer each on the group's device,
+  // so a call costs one collective per bucket whatever the number of tensors; tensors on
+  // another device (CPU counts under NCCL) are copied there and back.
   void allReduceSum(const std::vector<torch::Tensor>& tensors,
                     int64_t bucketBytes = 25 << 20);
+  // The largest of every rank's `value` (e.g. a stop signal one rank caught).
+  int64_t maxOver(int64_t value);
   // In place, every tensor becomes `root`'s.
   void broadcast(const std::vector<torch::Tensor>& tensors, int64_t root = 0);
   // Returns once every rank called it.
   void barrier();
 
-  // Leaves `step` in the store as this rank's progress; a failed collective names the ranks
-  // behind the furthest one.
+  // Leaves `step` in the store as this rank's progress, named when a failed collective
+  // describes a rank.
   void markProgress(int64_t step);
-  // Which ranks the others wait for, from the store's progress records: one line for an
-  // error message.
+  // After a failed collective: which ranks do not answer through the store (dead or stalled),
+  // with their last progress; one sentence for an error message. Waits up to 3 s.
   std::string describeStragglers();
 
  private:
   // Runs one collective; a failure becomes a wsss::Error naming `what` and the stragglers.
   template <class Launch>
   void collective(const std::string& what, Launch launch);
+  // The step `rank` last recorded, or -1.
+  int64_t recordedProgress(int64_t rank);
 
   c10::intrusive_ptr<c10d::Store> store_;
   c10::intrusive_ptr<c10d::Backend> engine_;

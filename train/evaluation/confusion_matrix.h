@@ -44,6 +44,9 @@ class ConfusionMatrix {
   SegmentationScores scores() const;
   // Adds another matrix of the same K (other processes' or other splits' counts).
   void merge(const ConfusionMatrix& other);
+  // The K x (K + 1) int64 counts themselves (column K: undecided), shared: summing into them
+  // in place, over the ranks of a job, changes this matrix.
+  torch::Tensor counts() const { return counts_; }
 
   int64_t numClasses() const { return numClasses_; }
 

@@ -58,6 +58,12 @@ void SplitConfusion::add(const torch::Tensor& prediction, const torch::Tensor& t
   if (boundary) boundary->add(prediction, restrictToBoundaryBand(target, boundaryBand));
 }
 
+std::vector<torch::Tensor> SplitConfusion::counts() const {
+  std::vector<torch::Tensor> tensors{whole.counts()};
+  if (boundary) tensors.push_back(boundary->counts());
+  return tensors;
+}
+
 SplitScores SplitConfusion::scores() const {
   SplitScores scores{whole.scores(), std::nullopt};
   if (boundary) scores.boundary = boundary->scores();

@@ -46,6 +46,8 @@ struct SplitConfusion {
   // fill their batch, so that no padding draws an edge.
   void add(const torch::Tensor& prediction, const torch::Tensor& target);
   SplitScores scores() const;
+  // The counts of `whole` and of `boundary` when set (ConfusionMatrix::counts).
+  std::vector<torch::Tensor> counts() const;
 
   int64_t boundaryBand;
   ConfusionMatrix whole;

@@ -6,6 +6,8 @@
 #include "core/logging.h"
 #include "data/data_loader.h"
 #include "train/device_batch.h"
+#include "train/distributed/batch_share.h"
+#include "train/distributed/process_group.h"
 #include "train/evaluation/evaluator.h"
 #include "train/evaluation/multi_scale_inference.h"
 #include "train/experiment_config.h"
@@ -44,7 +46,12 @@ SplitScores evaluateNetwork(TrainingModels& models,
 
   LoaderOptions loaderOptions =
       loaderOptionsFor(config.data, 1, false, static_cast<uint64_t>(config.seed));
-  DataLoader loader(dataset, loaderOptions);
+  std::shared_ptr<const SampleSource> images = dataset;
+  const bool shared = target.group && target.group->worldSize() > 1;
+  if (shared) {
+    images = std::make_shared<StridedSubset>(dataset, target.group->rank(),
+                                             target.group->worldSize());
+  }
 
   const bool channelsLast = config.train.channelsLast;
   const ScoreFunction segScores = [&](const torch::Tensor& images) {
@@ -71,9 +78,15 @@ SplitScores evaluateNetwork(TrainingModels& models,
       }
     };
   }
-  SplitScores scores = scoreSplit(loader, predictLabels, settings);
+  SplitConfusion confusion(settings.numClasses, settings.boundaryBand);
+  // A rank of a job larger than the split has no image of its own, but still sums.
+  if (images->size() > 0) {
+    DataLoader loader(images, loaderOptions);
+    confusion = accumulateConfusion(loader, predictLabels, settings);
+  }
+  if (shared) target.group->allReduceSum(confusion.counts());
   network->train(wasTraining);
-  return scores;
+  return confusion.scores();
 }
 
 }  // namespace wsss

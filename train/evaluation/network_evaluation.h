@@ -16,6 +16,7 @@
 namespace wsss {
 
 struct ExperimentConfig;
+class DistributedGroup;
 
 // What evaluation scores: the segmentation head, or the pseudo-labels the training step makes
 // (pseudo.source through the refiners; `cam` is the older word for it).
@@ -34,6 +35,9 @@ struct EvaluationTarget {
   std::string savePngDir;     // "" = no PNGs
   bool showProgress = false;  // a line every few hundred images
   int64_t boundaryBand = 0;   // > 0: also score the pixels this close to an edge of the masks
+  // The job's ranks: each scores images rank, rank + N, ... and the counts are summed, so every
+  // rank returns the single-process scores. Null: this process scores the whole split.
+  std::shared_ptr<DistributedGroup> group;
 };
 
 // Scores MainNet's segmentation head, or the pseudo-labels of pseudo.source (SupportNet's

@@ -1,7 +1,8 @@
 #pragma once
 // SIGTERM and SIGINT during training: the handler only records the signal; the loop notices it
 // between steps, saves last.pt and exits with 128 + the signal number (143 / 130). A second
-// signal of the same kind ends the process at once, the default way.
+// signal a second or more after the first ends the process at once, the default way; one
+// within the second is taken as the same request (torchrun's agent sends SIGTERM twice).
 namespace wsss {
 
 class StopSignal {

@@ -15,6 +15,8 @@
 #include "train/checkpoints/checkpoint_files.h"
 #include "train/checkpoints/config_difference.h"
 #include "train/device_batch.h"
+#include "train/distributed/batch_share.h"
+#include "train/distributed/process_group.h"
 #include "train/loop/optimizer_factory.h"
 #include "train/pseudo/pseudo_label_folder.h"
 #include "train/run_device.h"
@@ -46,7 +48,13 @@ class Trainer {
 
  private:
   void resume(const std::string& path);
+  // Under torchrun: every rank starts from rank 0's weights and buffers.
+  void startFromLeader();
   StepRecord step(const Batch& batch);
+  // Under torchrun: each term's value averaged over the ranks (the global batch's loss where a
+  // term is a mean over images), and the gradients summed and divided by the world size.
+  void averageOverRanks(StepRecord& record);
+  void averageGradients();
   // Runs every hook's atEnd; with `failed`, a hook that throws does not hide the first error.
   void endRun(bool failed);
 
@@ -54,6 +62,7 @@ class Trainer {
   LossTermList terms_;
   TrainingHookList hooks_;
   TrainingHookList extraHooks_;
+  BatchReduction batchReduction_;  // over the ranks under torchrun
 };
 
 Trainer::Trainer(const TrainingRequest& request)
@@ -61,8 +70,16 @@ Trainer::Trainer(const TrainingRequest& request)
   TrainingRun& run = run_;
   run.config = request.config;
   run.workDir = request.workDir;
+  run.group = request.group;
   const ExperimentConfig& config = run.config;
-  run.device = resolveDevice(config.device);
+  // A rank of a CUDA job trains on the GPU of its LOCAL_RANK.
+  run.device = run.group ? run.group->device() : resolveDevice(config.device);
+  if (run.group) {
+    WSSS_CHECK(config.train.batchSize % run.group->worldSize() == 0, "train.batch_size = ",
+               config.train.batchSize, " does not split over ", run.group->worldSize(),
+               " ranks: the batch is global and each rank takes an equal share; make it a "
+               "multiple of the number of ranks");
+  }
   useDeterministicAlgorithms(config.train.deterministic);
   WSSS_CHECK(!config.model.isResNet() || config.train.batchSize >= 2,
              "train.batch_size is 1, but a ResNet backbone's segmentation head has BatchNorm "
@@ -95,7 +112,57 @@ Trainer::Trainer(const TrainingRequest& request)
   run.progress.sampler = run.loader->state();
   run.progress.configYaml = experimentYaml(config);
   if (!request.resumeFrom.empty()) resume(request.resumeFrom);
-  writeRunConfig(run.workDir, config);
+  if (run.group) {
+    startFromLeader();
+    std::shared_ptr<DistributedGroup> group = run.group;
+    batchReduction_.ranks = group->worldSize();
+    batchReduction_.sumOverRanks = [group](const torch::Tensor& counts) {
+      torch::Tensor sum = counts.to(torch::kFloat32).clone();
+      group->allReduceSum({sum});
+      return sum.to(counts.device());
+    };
+  }
+  if (run.leads()) writeRunConfig(run.workDir, config);
+}
+
+void Trainer::startFromLeader() {
+  std::vector<torch::Tensor> state;
+  const auto add = [&state](torch::nn::Module& module) {
+    for (const torch::Tensor& parameter : module.parameters()) state.push_back(parameter);
+    for (const torch::Tensor& buffer : module.buffers()) state.push_back(buffer);
+  };
+  add(*run_.models.network);
+  if (run_.models.support && run_.models.support->ownWeights()) {
+    add(*run_.models.support->ownWeights());
+  }
+  if (run_.models.memory) add(*run_.models.memory);
+  run_.group->broadcast(state, 0);
+}
+
+void Trainer::averageOverRanks(StepRecord& record) {
+  std::vector<double> values;
+  for (const auto& [name, value] : record.losses) values.push_back(value);
+  const torch::Tensor sums = torch::tensor(values, torch::kFloat64);
+  run_.group->allReduceSum({sums});
+  const double ranks = static_cast<double>(run_.group->worldSize());
+  for (size_t index = 0; index < record.losses.size(); ++index) {
+    record.losses[index].second = sums[static_cast<int64_t>(index)].item<double>() / ranks;
+  }
+}
+
+void Trainer::averageGradients() {
+  // Which parameters a step reaches follows from the config and the step number alone (a loss
+  // with nothing to score still returns a zero joined to the graph), so every rank hands the
+  // collective the same gradients in the same order. A parameter the step did not reach keeps
+  // no gradient, as in one process: AdamW must not count a step for it.
+  std::vector<torch::Tensor> gradients;
+  for (const torch::Tensor& parameter : run_.models.network->parameters()) {
+    if (parameter.grad().defined()) gradients.push_back(parameter.grad());
+  }
+  run_.group->allReduceSum(gradients);
+  const double ranks = static_cast<double>(run_.group->worldSize());
+  torch::NoGradGuard noGrad;
+  for (torch::Tensor& gradient : gradients) gradient.div_(ranks);
 }
 
 void Trainer::resume(const std::string& path) {
@@ -136,23 +203,28 @@ void Trainer::resume(const std::string& path) {
   logInfo("resumed from " + path + " at iteration " + std::to_string(run.progress.iteration));
 }
 
-StepRecord Trainer::step(const Batch& cpuBatch) {
+StepRecord Trainer::step(const Batch& globalBatch) {
   TrainingRun& run = run_;
   const auto start = std::chrono::steady_clock::now();
   const int64_t stepIndex = run.progress.iteration;
+  const Batch cpuBatch =
+      run.group ? batchShare(globalBatch, run.group->rank(), run.group->worldSize()) : globalBatch;
   const Batch batch = batchToDevice(cpuBatch, run.device, run.config.train.channelsLast);
-  const LossTerms losses =
-      forwardLosses(run.models, batch, run.config, stepIndex, run.device, terms_);
+  const LossTerms losses = forwardLosses(run.models, batch, run.config, stepIndex, run.device,
+                                         terms_, batchReduction_);
   StepRecord record;
   record.iteration = stepIndex + 1;
   record.losses = lossValues(losses);
+  // Every rank decides on the same averaged values, so a non-finite loss stops them all.
+  if (run.group) averageOverRanks(record);
   requireFiniteLosses(record);
   run.optimizer->zero_grad();
   losses.total.backward();
+  if (run.group) averageGradients();
   run.optimizer->step();
   record.lr = run.learningRate;
   const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
-  record.imagesPerSecond = static_cast<double>(batch.size()) / elapsed.count();
+  record.imagesPerSecond = static_cast<double>(globalBatch.size()) / elapsed.count();
   return record;
 }
 
@@ -174,13 +246,17 @@ int Trainer::run() {
   TrainingRun& run = run_;
   const int64_t total = run.config.train.iterations;
   const std::string metricsPath = (std::filesystem::path(run.workDir) / "metrics.jsonl").string();
-  run.log =
-      std::make_unique<ProgressLog>(metricsPath, total, run.resumed ? run.progress.iteration : -1);
+  // Rank 0 alone keeps metrics.jsonl.
+  if (run.leads()) {
+    run.log = std::make_unique<ProgressLog>(metricsPath, total,
+                                            run.resumed ? run.progress.iteration : -1);
+  }
   hooks_ = standardHooks();
   hooks_.insert(hooks_.end(), extraHooks_.begin(), extraHooks_.end());
   logInfo("training " + std::to_string(total) + " iterations on " + run.device.str() + " in " +
           run.workDir + " (" + std::to_string(run.trainSet->size()) + " training images, " +
-          std::to_string(run.trainSet->numClasses()) + " classes)");
+          std::to_string(run.trainSet->numClasses()) + " classes" +
+          (run.group ? ", " + std::to_string(run.group->worldSize()) + " ranks" : "") + ")");
   try {
     while (run.progress.iteration < total && !run.stopCode) {
       std::optional<Batch> batch = run.loader->next();
@@ -190,6 +266,7 @@ int Trainer::run() {
       const StepRecord record = step(*batch);
       run.progress.iteration = record.iteration;
       run.progress.sampler = run.loader->state();
+      if (run.group) run.group->markProgress(record.iteration);
       for (const auto& hook : hooks_) hook->afterStep(run, record);
     }
   } catch (...) {

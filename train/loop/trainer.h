@@ -4,6 +4,7 @@
 // SupportNet EMA, log, checkpoint, evaluate (keeping best.pt), stop on a signal, end.
 // Everything a run writes goes under its work dir:
 //   config.yaml, metrics.jsonl, checkpoints/{last,best,iter_NNNNNN}.pt
+#include <memory>
 #include <string>
 
 #include "train/experiment_config.h"
@@ -18,6 +19,10 @@ struct TrainingRequest {
   std::string resumeFrom;                        // a checkpoint to continue from; "" = a fresh run
   LossTermList lossTerms = standardLossTerms();  // the step's terms
   TrainingHookList extraHooks;                   // run after standardHooks(), in order
+  // The job's ranks under torchrun (docs/distributed.md): each trains on its share of every
+  // global batch of train.batch_size with gradients summed over the ranks, rank 0 alone
+  // writes. Null: one process.
+  std::shared_ptr<DistributedGroup> group;
 };
 
 // Runs to train.iterations and returns 0, or 128 + the signal number when SIGTERM or SIGINT

@@ -24,6 +24,8 @@
 
 namespace wsss {
 
+class DistributedGroup;
+
 // The state of one run that hooks read and change.
 struct TrainingRun {
   ExperimentConfig config;
@@ -39,10 +41,16 @@ struct TrainingRun {
   bool resumed = false;
   double learningRate = 0;      // the base rate of the step being run (for its record)
   std::optional<int> stopCode;  // set by a hook to end the run after this step
+  // The job's ranks under torchrun (train/distributed/); null for a single process.
+  std::shared_ptr<DistributedGroup> group;
+
+  // Whether this process writes the run's files: the single process, or rank 0.
+  bool leads() const;
 
   // The checkpoint bytes of the run as it stands.
   std::string checkpointBytes();
-  // last.pt, and iter_NNNNNN.pt with the newest train.keep_checkpoints kept, atomically.
+  // last.pt, and iter_NNNNNN.pt with the newest train.keep_checkpoints kept, atomically; by
+  // the leading process alone (every rank holds the same state).
   void saveCheckpoints();
 };
 

@@ -4,6 +4,7 @@
 
 #include "core/atomic_file.h"
 #include "train/checkpoints/checkpoint_files.h"
+#include "train/distributed/process_group.h"
 #include "train/loop/training_hook.h"
 
 namespace wsss {
@@ -25,7 +26,10 @@ std::string TrainingRun::checkpointBytes() {
   return serializeCheckpoint(*models.network, optimizer.get(), progress, models.checkpointParts());
 }
 
+bool TrainingRun::leads() const { return !group || group->leads(); }
+
 void TrainingRun::saveCheckpoints() {
+  if (!leads()) return;
   const std::string bytes = checkpointBytes();
   if (config.train.keepCheckpoints > 0) {
     writeFileAtomically(iterationCheckpointPath(workDir, progress.iteration), bytes);

@@ -9,12 +9,13 @@
 namespace wsss {
 
 StepContext::StepContext(TrainingModels& models, const Batch& batch, const ExperimentConfig& config,
-                         int64_t iteration, NetworkOutputs outputs)
+                         int64_t iteration, NetworkOutputs outputs, BatchReduction reduction)
     : models(models),
       batch(batch),
       config(config),
       iteration(iteration),
-      outputs(std::move(outputs)) {}
+      outputs(std::move(outputs)),
+      reduction(std::move(reduction)) {}
 
 const SupportMaps& StepContext::support() {
   if (!support_) {

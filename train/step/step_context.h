@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "data/batch.h"
+#include "losses/batch_reduction.h"
 #include "models/network.h"
 #include "train/pseudo/pseudo_labels.h"
 #include "train/pseudo/support_maps.h"
@@ -21,13 +22,16 @@ struct ExperimentConfig;
 class StepContext {
  public:
   StepContext(TrainingModels& models, const Batch& batch, const ExperimentConfig& config,
-              int64_t iteration, NetworkOutputs outputs);
+              int64_t iteration, NetworkOutputs outputs, BatchReduction reduction = {});
 
   TrainingModels& models;
   const Batch& batch;
   const ExperimentConfig& config;
   const int64_t iteration;       // 0-based
   const NetworkOutputs outputs;  // MainNet on batch.image (seg only when a term needs it)
+  // Under torchrun `batch` is this rank's share: the means over pixels that a term takes
+  // over the global batch go through this (losses/batch_reduction.h).
+  const BatchReduction reduction;
 
   // SupportNet's maps of the batch; throws when support.mode is off.
   const SupportMaps& support();

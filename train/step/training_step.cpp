@@ -14,11 +14,12 @@ bool segmentationActive(const ExperimentConfig& config, int64_t iteration,
 }
 
 LossTerms forwardLosses(TrainingModels& models, const Batch& batch, const ExperimentConfig& config,
-                        int64_t iteration, const torch::Device& device, const LossTermList& terms) {
+                        int64_t iteration, const torch::Device& device, const LossTermList& terms,
+                        const BatchReduction& reduction) {
   AutocastScope autocast(device, config.train.amp);
   const bool withSegmentation = segmentationActive(config, iteration, terms);
   StepContext step(models, batch, config, iteration,
-                   models.network->forward(batch.image, withSegmentation));
+                   models.network->forward(batch.image, withSegmentation), reduction);
   LossTerms losses;
   for (const LossTerm& term : terms) {
     if (!term.active(config, iteration)) continue;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "data/batch.h"
+#include "losses/batch_reduction.h"
 #include "train/step/loss_term.h"
 #include "train/training_models.h"
 
@@ -29,10 +30,13 @@ bool segmentationActive(const ExperimentConfig& config, int64_t iteration,
 // The forward pass of step `iteration` (under bf16 autocast on CUDA when train.amp is on):
 // MainNet, then every term of `terms` active at this step, in order; SupportNet's maps and
 // the pseudo-labels are made when the first term that reads them asks. What the trainer and
-// `wsss bench --what train` both run. Pushes RCM's prototypes into the memory.
+// `wsss bench --what train` both run. Pushes RCM's prototypes into the memory. Under torchrun
+// `batch` is this rank's share and `reduction` makes the terms that average over pixels
+// average over the global batch.
 LossTerms forwardLosses(TrainingModels& models, const Batch& batch, const ExperimentConfig& config,
                         int64_t iteration, const torch::Device& device,
-                        const LossTermList& terms = standardLossTerms());
+                        const LossTermList& terms = standardLossTerms(),
+                        const BatchReduction& reduction = {});
 
 // Each term's value, then ("total", ...), copied to the host in one transfer.
 std::vector<std::pair<std::string, double>> lossValues(const LossTerms& losses);

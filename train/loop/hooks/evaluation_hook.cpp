@@ -29,8 +29,11 @@ class EvaluationHook : public TrainingHook {
       logWarning("split '" + run.config.data.valSplit + "' has no masks: no evaluation");
       return;
     }
+    // Under torchrun every rank scores its share of the split and the counts are summed.
+    EvaluationTarget target;
+    target.group = run.group;
     const SegmentationScores scores =
-        evaluateNetwork(run.models, run.valSet, run.config, run.device, EvaluationTarget()).whole;
+        evaluateNetwork(run.models, run.valSet, run.config, run.device, target).whole;
     const double miou = 100.0 * scores.meanIou;
     TrainingProgress& progress = run.progress;
     std::ostringstream line;
@@ -39,6 +42,7 @@ class EvaluationHook : public TrainingHook {
     if (miou > progress.bestMetric) {
       progress.bestMetric = miou;
       progress.bestIteration = progress.iteration;
+      if (!run.leads()) return;
       const std::string bytes = run.checkpointBytes();
       writeFileAtomically(bestCheckpointPath(run.workDir), bytes);
       writeFileAtomically(lastCheckpointPath(run.workDir), bytes);
@@ -47,6 +51,7 @@ class EvaluationHook : public TrainingHook {
       line << std::fixed << " (best " << progress.bestMetric << "% at " << progress.bestIteration
            << ")";
     }
+    if (!run.leads()) return;
     logInfo(line.str());
     run.log->recordEvaluation(progress.iteration,
                               {{"split", run.config.data.valSplit},

@@ -11,6 +11,7 @@ class ProgressHook : public TrainingHook {
  public:
   std::string name() const override { return "progress log"; }
   void afterStep(TrainingRun& run, const StepRecord& record) override {
+    if (!run.leads()) return;
     run.log->recordStep(record);
     const int64_t total = run.config.train.iterations;
     if (record.iteration % run.config.train.logInterval == 0 || record.iteration == total ||

@@ -2,6 +2,7 @@
 // signal number (--resume continues it exactly).
 #include "core/logging.h"
 #include "train/checkpoints/checkpoint_files.h"
+#include "train/distributed/process_group.h"
 #include "train/loop/stop_signal.h"
 #include "train/loop/training_hook.h"
 
@@ -13,12 +14,18 @@ class StopSignalHook : public TrainingHook {
  public:
   std::string name() const override { return "stop on a signal"; }
   void afterStep(TrainingRun& run, const StepRecord& record) override {
-    if (stop_.received() == 0 || record.iteration >= run.config.train.iterations) return;
+    // Under torchrun every rank stops after the same step, whichever caught the signal, so
+    // none waits in a collective for a rank that left.
+    const int received =
+        run.group ? static_cast<int>(run.group->maxOver(stop_.received())) : stop_.received();
+    if (received == 0 || record.iteration >= run.config.train.iterations) return;
     run.saveCheckpoints();
-    logWarning("stopped by signal " + std::to_string(stop_.received()) + " at iteration " +
-               std::to_string(record.iteration) + "; saved " + lastCheckpointPath(run.workDir) +
-               " (continue with --resume)");
-    run.stopCode = 128 + stop_.received();
+    if (run.leads()) {
+      logWarning("stopped by signal " + std::to_string(received) + " at iteration " +
+                 std::to_string(record.iteration) + "; saved " + lastCheckpointPath(run.workDir) +
+                 " (continue with --resume)");
+    }
+    run.stopCode = 128 + received;
   }
 
  private:

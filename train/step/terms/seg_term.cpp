@@ -46,7 +46,8 @@ LossTerm segmentationTerm() {
   term.compute = [](StepContext& step) {
     const torch::Tensor& target =
         step.config.trainsOnMasks() ? maskTarget(step) : step.pseudoLabels().segLabel;
-    return segmentationLoss(step.segmentationLogits(), target, step.config.seg.balanced);
+    return segmentationLoss(step.segmentationLogits(), target, step.config.seg.balanced,
+                            step.reduction);
   };
   return term;
 }
