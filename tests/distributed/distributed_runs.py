@@ -155,6 +155,22 @@ def main():
         check(curve <= 1e-4, f"the loss curves agree ({curve:.2e})")
         check(evals_one == evals_two, f"the distributed evaluation scores as one process ({evals_two})")
 
+        # `wsss eval` on 2 ranks: the same table, class by class, as in one process.
+        for target in ("seg", "pseudo"):
+            scored = {}
+            for ranks in (1, 2):
+                folder = os.path.join(work, f"eval-{target}-{ranks}")
+                command = [wsss, "eval", "--config", os.path.join(ROOT, "configs/toy/baseline.yaml"),
+                           "--checkpoint", os.path.join(work, "one/checkpoints/last.pt"),
+                           "--target", target, "--boundary-band", "3", "--work-dir", folder,
+                           "data.root=" + os.path.join(work, "toy"), "train.threads=1"]
+                run((torchrun(args.python, 2) if ranks == 2 else []) + command, folder + ".log")
+                with open(os.path.join(folder, "metrics.json")) as file:
+                    result = json.load(file)
+                scored[ranks] = {key: result[key] for key in
+                                 ("per_class", "mIoU", "pixel_accuracy", "undecided_pixels", "boundary")}
+            check(scored[1] == scored[2], f"wsss eval --target {target} on 2 ranks scores as one process")
+
         # 2. Stopped at world size 2, resumed in one process: against run "one" above.
         steps = ["train.iterations=20", "train.checkpoint_interval=1000"]
         stopped = start(torchrun(args.python, 2) + train_command(wsss, work, "stopped", "baseline", steps),

@@ -12,6 +12,7 @@
 #include "train/commands/commands.h"
 #include "train/commands/experiment_setup.h"
 #include "train/commands/run_paths.h"
+#include "train/distributed/process_group.h"
 #include "train/evaluation/evaluation_report.h"
 #include "train/evaluation/network_evaluation.h"
 #include "train/run_device.h"
@@ -59,7 +60,10 @@ Command evalCommand() {
                                     ("eval-" + split + "-" + targetWord))
                                        .string());
 
-    const torch::Device device = resolveDevice(config.device);
+    // Under torchrun every rank scores its share of the split and rank 0 reports the sums.
+    target.group = joinLaunchedJob(config);
+    const bool leads = !target.group || target.group->leads();
+    const torch::Device device = target.group ? target.group->device() : resolveDevice(config.device);
     CheckpointFile file(checkpoint, device);
     const TrainingProgress trained = file.progress();
     checkModelMatches(checkpoint, trained, config);
@@ -72,7 +76,7 @@ Command evalCommand() {
     } else {
       file.load(*models.network, nullptr, false, {});
     }
-    writeRunConfig(workDir, config);
+    if (leads) writeRunConfig(workDir, config);
 
     logInfo("scoring " + checkpoint + " (iteration " + std::to_string(trained.iteration) + ") on " +
             split + " (" + std::to_string(dataset->size()) + " images), target " + targetWord);
@@ -82,6 +86,7 @@ Command evalCommand() {
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const double imagesPerSecond = static_cast<double>(dataset->size()) / seconds;
+    if (!leads) return 0;
     const auto names = classNamesWithBackground(*dataset);
     std::cout << formatScoresTable(scores, names);
 

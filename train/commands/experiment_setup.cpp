@@ -2,10 +2,14 @@
 
 #include "core/config/config_loader.h"
 #include "core/error.h"
+#include "core/logging.h"
 #include "train/checkpoints/checkpoint.h"
 #include "train/checkpoints/config_difference.h"
+#include "train/distributed/launch_environment.h"
+#include "train/distributed/process_group.h"
 #include "train/pseudo/network_pseudo_targets.h"
 #include "train/pseudo/pseudo_label_sources.h"
+#include "train/run_device.h"
 #include "train/training_models.h"
 
 namespace wsss {
@@ -14,6 +18,18 @@ ExperimentConfig loadExperiment(const ParsedArguments& arguments) {
   WSSS_CHECK(arguments.has("config"),
              "missing --config FILE: name an experiment file, e.g. --config configs/toy/base.yaml");
   return readConfig<ExperimentConfig>(arguments.text("config"), arguments.overrides());
+}
+
+std::shared_ptr<DistributedGroup> joinLaunchedJob(const ExperimentConfig& config) {
+  const auto launch = readLaunchEnvironment(processEnvironment());
+  if (!launch) return nullptr;
+  auto group =
+      DistributedGroup::join(*launch, config.train.distributed, resolveDevice(config.device));
+  if (!group->leads()) setLogLevel(LogLevel::Warning);
+  logInfo("rank 0 of " + std::to_string(group->worldSize()) + " (" +
+          std::to_string(launch->localWorldSize) + " on this node), " +
+          choiceName(group->backend()) + " on " + group->device().str());
+  return group;
 }
 
 void checkModelMatches(const std::string& checkpoint, const TrainingProgress& progress,

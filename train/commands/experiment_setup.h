@@ -1,6 +1,7 @@
 #pragma once
 // What every config-driven command does first: read the experiment from --config and the
 // overrides. (Writing it into a run folder is writeRunConfig, in experiment_config.h.)
+#include <memory>
 #include <string>
 
 #include "train/commands/command_line.h"
@@ -10,6 +11,13 @@ namespace wsss {
 
 // --config FILE plus key=value overrides, strictly checked.
 ExperimentConfig loadExperiment(const ParsedArguments& arguments);
+
+class DistributedGroup;
+
+// Under torchrun (its variables set), joins the job's other ranks (docs/distributed.md); the
+// ranks but 0 then log only warnings and errors, so the job's output reads as one run's.
+// Null without torchrun: a single process.
+std::shared_ptr<DistributedGroup> joinLaunchedJob(const ExperimentConfig& config);
 
 struct TrainingProgress;
 

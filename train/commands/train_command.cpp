@@ -2,16 +2,12 @@
 
 #include "core/config/config_loader.h"
 #include "core/error.h"
-#include "core/logging.h"
 #include "train/checkpoints/checkpoint.h"
 #include "train/checkpoints/checkpoint_files.h"
 #include "train/commands/commands.h"
 #include "train/commands/experiment_setup.h"
 #include "train/commands/run_paths.h"
-#include "train/distributed/launch_environment.h"
-#include "train/distributed/process_group.h"
 #include "train/loop/trainer.h"
-#include "train/run_device.h"
 
 namespace wsss {
 
@@ -26,18 +22,6 @@ std::string resumeCheckpoint(const ParsedArguments& arguments, const std::string
   WSSS_CHECK(std::filesystem::exists(last), "--resume: ", last,
              " does not exist; name a checkpoint (--resume FILE) or the run's --work-dir");
   return last;
-}
-
-// Joins the job's other ranks; the others then log only warnings and errors, so the job's
-// output reads as one run's.
-std::shared_ptr<DistributedGroup> joinTrainingJob(const LaunchEnvironment& launch,
-                                                  const ExperimentConfig& config) {
-  auto group = DistributedGroup::join(launch, config.train.distributed, resolveDevice(config.device));
-  if (!group->leads()) setLogLevel(LogLevel::Warning);
-  logInfo("rank 0 of " + std::to_string(group->worldSize()) + " (" +
-          std::to_string(launch.localWorldSize) + " on this node), " +
-          choiceName(group->backend()) + " on " + group->device().str());
-  return group;
 }
 
 }  // namespace
@@ -80,10 +64,7 @@ Command trainCommand() {
           readCheckpointProgress(request.resumeFrom).configYaml, "checkpoint " + request.resumeFrom,
           arguments.overrides());
     }
-    // Under torchrun this process is one rank of the job.
-    if (const auto launch = readLaunchEnvironment(processEnvironment())) {
-      request.group = joinTrainingJob(*launch, request.config);
-    }
+    request.group = joinLaunchedJob(request.config);
     return runTraining(request);
   };
   return command;
