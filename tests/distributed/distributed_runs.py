@@ -171,6 +171,26 @@ def main():
                                  ("per_class", "mIoU", "pixel_accuracy", "undecided_pixels", "boundary")}
             check(scored[1] == scored[2], f"wsss eval --target {target} on 2 ranks scores as one process")
 
+        # `wsss pseudo` on 2 ranks (CCI, with its background sweep): the same labels, file for
+        # file, and the same scores as one process.
+        labelled = {}
+        for ranks in (1, 2):
+            folder = os.path.join(work, f"pseudo-{ranks}")
+            command = [wsss, "pseudo", "--config", os.path.join(ROOT, "configs/toy/baseline.yaml"),
+                       "--checkpoint", os.path.join(work, "one/checkpoints/last.pt"), "--split", "val",
+                       "--boundary-band", "3", "--work-dir", folder,
+                       "data.root=" + os.path.join(work, "toy"), "train.threads=1"]
+            run((torchrun(args.python, 2) if ranks == 2 else []) + command, folder + ".log")
+            with open(os.path.join(folder, "metrics.json")) as file:
+                result = json.load(file)
+            files = {}
+            for name in sorted(os.listdir(os.path.join(folder, "labels"))):
+                with open(os.path.join(folder, "labels", name), "rb") as png:
+                    files[name] = png.read()
+            labelled[ranks] = ({key: result[key] for key in ("per_class", "mIoU", "images",
+                                                              "bg_threshold_sweep", "boundary")}, files)
+        check(labelled[1] == labelled[2], "wsss pseudo on 2 ranks writes and scores as one process")
+
         # 2. Stopped at world size 2, resumed in one process: against run "one" above.
         steps = ["train.iterations=20", "train.checkpoint_interval=1000"]
         stopped = start(torchrun(args.python, 2) + train_command(wsss, work, "stopped", "baseline", steps),

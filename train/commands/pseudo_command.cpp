@@ -13,6 +13,7 @@
 #include "train/commands/commands.h"
 #include "train/commands/experiment_setup.h"
 #include "train/commands/run_paths.h"
+#include "train/distributed/process_group.h"
 #include "train/evaluation/evaluation_report.h"
 #include "train/evaluation/network_evaluation.h"
 #include "train/pseudo/pseudo_label_export.h"
@@ -95,7 +96,10 @@ Command pseudoCommand() {
     WSSS_CHECK(!arguments.has("save-trimaps") || config.matting.enabled,
                "--save-trimaps: trimaps are made by the matting refiner, which is off; add "
                "matting.enabled=true");
-    const torch::Device device = resolveDevice(config.device);
+    // Under torchrun every rank labels its share of the split and rank 0 reports the sums.
+    const std::shared_ptr<DistributedGroup> group = joinLaunchedJob(config);
+    const bool leads = !group || group->leads();
+    const torch::Device device = group ? group->device() : resolveDevice(config.device);
     CheckpointFile file(checkpoint, device);
     const TrainingProgress trained = file.progress();
     checkModelMatches(checkpoint, trained, config);
@@ -104,13 +108,14 @@ Command pseudoCommand() {
     // Every weight comes from the checkpoint; the pretrained file is not needed.
     TrainingModels models = buildTrainingModels(config, dataset->numClasses(), device, false);
     loadForPseudoLabels(file, models, config);
-    writeRunConfig(workDir.string(), config);
+    if (leads) writeRunConfig(workDir.string(), config);
 
     PseudoExportSettings settings;
     settings.labelDir = (workDir / "labels").string();
     settings.sweepThresholds = backgroundThresholdSweep();
     settings.trimapDir = arguments.text("save-trimaps");
     settings.boundaryBand = boundaryBand;
+    settings.group = group;
     settings.progress = [](int64_t done, int64_t total) {
       if (done % 100 == 0 || done == total) {
         logInfo("labelled " + std::to_string(done) + "/" + std::to_string(total) + " images");
@@ -124,6 +129,7 @@ Command pseudoCommand() {
             (config.pseudo.refine ? ", refined" : "") +
             (config.matting.enabled ? ", matting " + choiceName(config.matting.solver) : ""));
     const PseudoExportResult result = exportPseudoLabels(models, dataset, config, device, settings);
+    if (!leads) return 0;
     const double imagesPerSecond =
         result.seconds > 0 ? static_cast<double>(result.images) / result.seconds : 0.0;
     logInfo("wrote " + std::to_string(result.images) + " labels to " + settings.labelDir + " (" +

@@ -13,6 +13,8 @@
 #include "models/refine/class_conditional_inference.h"
 #include "train/crop_box.h"
 #include "train/device_batch.h"
+#include "train/distributed/batch_share.h"
+#include "train/distributed/process_group.h"
 #include "train/evaluation/evaluator.h"
 #include "train/experiment_config.h"
 #include "train/pseudo/network_pseudo_targets.h"
@@ -93,16 +95,31 @@ PseudoExportResult exportPseudoLabels(TrainingModels& models,
   const int64_t numClasses = dataset->numClasses() + 1;
   const bool scored = dataset->hasMasks();
   SplitConfusion labelCounts(numClasses, settings.boundaryBand);
-  std::vector<ConfusionMatrix> sweepCounts(cci ? settings.sweepThresholds.size() : 0,
-                                           ConfusionMatrix(numClasses));
+  // One matrix each: copies of one would share its counts until their first add.
+  std::vector<ConfusionMatrix> sweepCounts;
+  for (size_t index = 0; cci && index < settings.sweepThresholds.size(); ++index) {
+    sweepCounts.emplace_back(numClasses);
+  }
 
-  DataLoader loader(dataset,
-                    loaderOptionsFor(config.data, 1, false, static_cast<uint64_t>(config.seed)));
+  const bool shared = settings.group && settings.group->worldSize() > 1;
+  std::shared_ptr<const SampleSource> images = dataset;
+  if (shared) {
+    images = std::make_shared<StridedSubset>(dataset, settings.group->rank(),
+                                             settings.group->worldSize());
+  }
+  // A rank of a job larger than the split has no image of its own, but still sums.
+  std::optional<DataLoader> loader;
+  if (images->size() > 0) {
+    loader.emplace(images,
+                   loaderOptionsFor(config.data, 1, false, static_cast<uint64_t>(config.seed)));
+  }
   const std::vector<std::string>& classNames = dataset->classNames();
   PseudoExportResult result;
-  const int64_t total = loader.batchesPerEpoch();
+  const int64_t total = static_cast<int64_t>(images->size());
   const auto start = std::chrono::steady_clock::now();
-  while (std::optional<Batch> cpuBatch = loader.next()) {
+  while (loader) {
+    std::optional<Batch> cpuBatch = loader->next();
+    if (!cpuBatch) break;
     const Batch batch = batchToDevice(*cpuBatch, device, false);
     torch::Tensor maps;
     PseudoTargets targets;
@@ -138,6 +155,15 @@ PseudoExportResult exportPseudoLabels(TrainingModels& models,
     }
     ++result.images;
     if (settings.progress) settings.progress(result.images, total);
+  }
+  if (shared) {
+    std::vector<torch::Tensor> counts = labelCounts.counts();
+    for (const ConfusionMatrix& sweep : sweepCounts) counts.push_back(sweep.counts());
+    const torch::Tensor written = torch::tensor({result.images, result.trimaps});
+    counts.push_back(written);
+    settings.group->allReduceSum(counts);
+    result.images = written[0].item<int64_t>();
+    result.trimaps = written[1].item<int64_t>();
   }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (scored) {

@@ -21,6 +21,7 @@
 namespace wsss {
 
 struct ExperimentConfig;
+class DistributedGroup;
 
 // The sweep's background thresholds: 0.05, 0.10, ..., 0.95.
 std::vector<double> backgroundThresholdSweep();
@@ -33,6 +34,9 @@ struct PseudoExportSettings {
   std::string trimapDir;
   int64_t boundaryBand = 0;  // > 0: the labels are also scored within this many px of an edge
   std::function<void(int64_t done, int64_t total)> progress;  // after every image
+  // The job's ranks under torchrun: each labels images rank, rank + N, ... of the split, and
+  // the counts, images and trimaps are summed, so every rank returns the job's result.
+  std::shared_ptr<DistributedGroup> group;
 };
 
 struct PseudoExportResult {
