@@ -93,10 +93,13 @@ void ProgressLog::recordStep(const StepRecord& record) {
   lastStepTime_ = now;
   nlohmann::ordered_json losses = nlohmann::ordered_json::object();
   for (const auto& [name, value] : record.losses) losses[name] = stepNumber(value);
-  const nlohmann::ordered_json line = {{"iteration", record.iteration},
-                                       {"loss", losses},
-                                       {"lr", stepNumber(record.lr)},
-                                       {"images_per_s", stepNumber(record.imagesPerSecond)}};
+  nlohmann::ordered_json line = {{"iteration", record.iteration},
+                                 {"loss", losses},
+                                 {"lr", stepNumber(record.lr)},
+                                 {"images_per_s", stepNumber(record.imagesPerSecond)}};
+  if (record.gradientSyncSeconds >= 0) {
+    line["gradient_sync_s"] = stepNumber(record.gradientSyncSeconds);
+  }
   metrics_ << jsonLineText(line) << "\n";
   metrics_.flush();
 }

@@ -220,7 +220,12 @@ StepRecord Trainer::step(const Batch& globalBatch) {
   requireFiniteLosses(record);
   run.optimizer->zero_grad();
   losses.total.backward();
-  if (run.group) averageGradients();
+  if (run.group) {
+    const auto syncStart = std::chrono::steady_clock::now();
+    averageGradients();
+    record.gradientSyncSeconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - syncStart).count();
+  }
   run.optimizer->step();
   record.lr = run.learningRate;
   const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
