@@ -13,6 +13,8 @@
 #   bench      wsss bench --what train (configs/voc/baseline.yaml: ResNet-50, crop 448, batch 8,
 #              random weights) and --what methods of the selfguided, pss and aamr VOC configs
 #   infer      wsss eval (multi-scale + flip) and wsss pseudo (CCI) throughput on 500 x 375 images
+#   distributed  wsss train under torchrun at world size 1 (NCCL on the GPU, Gloo on the CPU):
+#              the path itself, its images/s and the seconds a step spends summing gradients
 #   reference  the same step in PyTorch eager against ours, side by side
 # Without a GPU every part still runs, on the CPU at a proof size, and is reported as skipped
 # for CUDA: that proves the script, not the GPU path.
@@ -234,6 +236,24 @@ infer() {
 export -f infer
 export INFER_IMAGES INFER_SIZE
 part infer 180 infer
+
+# --- torchrun at world size 1: the distributed path (docs/distributed.md) ---
+distributed() {
+  local run=$WORK/distributed
+  "$WSSS_PYTHON" -m torch.distributed.run --no-python --nproc-per-node 1 \
+    --master-addr 127.0.0.1 --master-port 29533 "$RUN" wsss train \
+    --config configs/toy/baseline.yaml --work-dir "$run" device="$DEVICE" \
+    train.iterations=$TRAIN_STEPS train.eval_interval=$TRAIN_STEPS \
+    train.checkpoint_interval=$TRAIN_STEPS data.workers=4 &&
+    "$WSSS_PYTHON" "$TOOLS" finite "$run/metrics.jsonl" $TRAIN_STEPS &&
+    test -f "$run/checkpoints/last.pt" &&
+    "$WSSS_PYTHON" "$TOOLS" step-mean "$run/metrics.jsonl" gradient_sync_s \
+      distributed_gradient_sync_s >>"$REPORT/figures.tsv" &&
+    "$WSSS_PYTHON" "$TOOLS" step-mean "$run/metrics.jsonl" images_per_s \
+      distributed_images_per_s >>"$REPORT/figures.tsv"
+}
+export -f distributed
+part distributed 120 distributed
 
 figure check_seconds $(($(date +%s) - START))
 if [ "$DEVICE" != cuda ]; then

@@ -4,6 +4,8 @@
   compare CKPT_A CKPT_B PREFIX        the largest difference between two checkpoints' tensors,
                                       as figure lines PREFIX_max_abs_difference / PREFIX_equal
   figure-from-json FILE KEY NAME      a figure line NAME<TAB>value of KEY in a JSON file
+  step-mean METRICS_JSONL KEY NAME    a figure line NAME<TAB>the mean of KEY over the step lines
+                                      after the first (its warm-up)
   upscale SRC DST WIDTH HEIGHT N      a copy of a VOC-layout dataset with the first N images of
                                       train_aug and of val resized to WIDTH x HEIGHT
   report REPORT_DIR                   gpu-report.md and gpu-report.json from parts.tsv,
@@ -83,6 +85,13 @@ def figure_from_json(path, key, name):
     with open(path) as file:
         value = json.load(file)[key]
     print(f"{name}\t{value}")
+
+
+def step_mean(metrics_path, key, name):
+    with open(metrics_path) as file:
+        values = [record[key] for record in map(json.loads, file) if key in record]
+    values = values[1:] or values
+    print(f"{name}\t{sum(values) / len(values):.6g}" if values else f"{name}\tmissing")
 
 
 def upscale(source, destination, width, height, count):
@@ -211,7 +220,7 @@ def report(report_dir):
 
 
 COMMANDS = {"finite": finite, "compare": compare, "figure-from-json": figure_from_json,
-            "upscale": upscale, "report": report}
+            "step-mean": step_mean, "upscale": upscale, "report": report}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
