@@ -5,7 +5,10 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <torch/torch.h>
-#ifdef USE_C10D_NCCL
+// NCCL where LibTorch has it and its header is at hand (the CUDA toolkit's, or the nvidia-nccl
+// wheel's).
+#if defined(USE_C10D_NCCL) && __has_include(<nccl.h>)
+#define WSSS_HAVE_NCCL 1
 #include <c10/cuda/CUDAFunctions.h>
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
@@ -45,7 +48,7 @@ c10::intrusive_ptr<c10d::Backend> makeEngine(const c10::intrusive_ptr<c10d::Stor
     return c10::make_intrusive<c10d::ProcessGroupGloo>(engineStore, static_cast<int>(rank),
                                                        static_cast<int>(worldSize), options);
   }
-#ifdef USE_C10D_NCCL
+#ifdef WSSS_HAVE_NCCL
   auto options = c10d::ProcessGroupNCCL::Options::create();
   options->timeout = milliseconds(timeoutSeconds);
   return c10::make_intrusive<c10d::ProcessGroupNCCL>(engineStore, static_cast<int>(rank),
@@ -64,7 +67,7 @@ DistributedBackend resolveBackend(DistributedBackend requested, const torch::Dev
   WSSS_CHECK(requested != DistributedBackend::Nccl || device.is_cuda(),
              "train.distributed.backend is nccl, but the run is on ", device.str(),
              ": NCCL moves CUDA tensors only; use gloo (or auto) on the CPU");
-#ifndef USE_C10D_NCCL
+#ifndef WSSS_HAVE_NCCL
   WSSS_CHECK(requested != DistributedBackend::Nccl,
              "train.distributed.backend is nccl, but this build of wsss has no NCCL; use gloo");
 #endif
@@ -81,7 +84,7 @@ std::shared_ptr<DistributedGroup> DistributedGroup::join(const LaunchEnvironment
                torch::cuda::device_count(),
                " CUDA devices: start at most one rank per GPU (torchrun --nproc-per-node)");
     rankDevice = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(launch.localRank));
-#ifdef USE_C10D_NCCL
+#ifdef WSSS_HAVE_NCCL
     c10::cuda::set_device(rankDevice.index());
 #endif
   }
