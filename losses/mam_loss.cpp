@@ -54,12 +54,13 @@ torch::Tensor attentionTarget(const torch::Tensor& mainMap,
 }
 
 torch::Tensor mamLoss(const std::vector<torch::Tensor>& mainMaps,
-                      const std::vector<torch::Tensor>& supportMaps) {
+                      const std::vector<torch::Tensor>& supportMaps,
+                      const BatchReduction& reduction) {
   WSSS_CHECK(!mainMaps.empty(), "MAM needs at least one MainNet map");
   torch::Tensor loss;
   for (const torch::Tensor& main : mainMaps) {
     const torch::Tensor term =
-        (attentionTarget(main, supportMaps) - main.to(torch::kFloat32)).abs().mean();
+        reduction.mean((attentionTarget(main, supportMaps) - main.to(torch::kFloat32)).abs());
     loss = loss.defined() ? loss + term : term;
   }
   return loss;

@@ -6,6 +6,8 @@
 
 #include <vector>
 
+#include "losses/batch_reduction.h"
+
 namespace wsss {
 
 class OptionTable;
@@ -33,7 +35,9 @@ torch::Tensor attentionTarget(const torch::Tensor& mainMap,
 
 // Σ_s mean |T_s − C_s| over MainNet's maps C_s (relu'd, resized to one size, label-masked)
 // and SupportNet's S_k (the same, without gradient).
+// Under torchrun the means are over the global batch's leading images (`reduction`).
 torch::Tensor mamLoss(const std::vector<torch::Tensor>& mainMaps,
-                      const std::vector<torch::Tensor>& supportMaps);
+                      const std::vector<torch::Tensor>& supportMaps,
+                      const BatchReduction& reduction = {});
 
 }  // namespace wsss

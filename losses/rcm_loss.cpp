@@ -99,7 +99,8 @@ RegionPrototypes leaveOneOutPrototypes(const RegionPrototypes& images,
 }
 
 torch::Tensor rcmLoss(const torch::Tensor& embedding, const RegionPrototypes& prototypes,
-                      const torch::Tensor& regionLabel, double temperature) {
+                      const torch::Tensor& regionLabel, double temperature,
+                      const BatchReduction& reduction) {
   WSSS_CHECK(embedding.dim() == 4 && prototypes.vectors.dim() == 3 &&
                  embedding.size(0) == prototypes.vectors.size(0) &&
                  embedding.size(1) == prototypes.vectors.size(2),
@@ -121,7 +122,7 @@ torch::Tensor rcmLoss(const torch::Tensor& embedding, const RegionPrototypes& pr
       torch::nn::functional::CrossEntropyFuncOptions().ignore_index(kIgnore).reduction(
           torch::kNone));
   const torch::Tensor valid = (labels != kIgnore).to(torch::kFloat32);
-  return (perPixel * valid).sum() / valid.sum().clamp_min(1);
+  return reduction.maskedMean(perPixel, valid);
 }
 
 }  // namespace wsss

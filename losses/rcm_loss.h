@@ -8,6 +8,8 @@
 
 #include <cstdint>
 
+#include "losses/batch_reduction.h"
+
 namespace wsss {
 
 class OptionTable;
@@ -54,7 +56,9 @@ RegionPrototypes leaveOneOutPrototypes(const RegionPrototypes& images,
 // embedding: MainNet's B x D x H x W, unit length per pixel (gradient flows here); logits
 // z_k(p) = ⟨g(p), P_{b,k}⟩ / temperature over the present prototypes; cross-entropy against
 // regionLabel averaged over the pixels whose own prototype is present (0 if none is).
+// Under torchrun the mean is over the global batch's pixels (`reduction`).
 torch::Tensor rcmLoss(const torch::Tensor& embedding, const RegionPrototypes& prototypes,
-                      const torch::Tensor& regionLabel, double temperature);
+                      const torch::Tensor& regionLabel, double temperature,
+                      const BatchReduction& reduction = {});
 
 }  // namespace wsss

@@ -12,6 +12,8 @@ What it holds (docs/distributed.md):
   uninterrupted run ends, within the same tolerance;
 - one rank killed (SIGKILL) mid-run: the job exits non-zero within the timeout, the other
   rank's error names the killed rank, and last.pt still loads;
+- the toy PSS config (SupportNet, RCM with its memory, MAM), 12 steps: the same weights and
+  memory, and every loss term step by step, within 1e-5;
 - every shipped toy config trains 3 steps on 2 ranks.
 Each run reads a toy dataset the script writes itself; each torchrun gets a free port.
 """
@@ -154,6 +156,22 @@ def main():
                     for step in losses_one for term in losses_one[step])
         check(curve <= 1e-4, f"the loss curves agree ({curve:.2e})")
         check(evals_one == evals_two, f"the distributed evaluation scores as one process ({evals_two})")
+
+        # SupportNet, RCM (global leave-one-out prototypes, one memory) and MAM (the global
+        # batch's leading images) on 2 ranks and in 1 process.
+        steps = ["train.iterations=12", "rcm.warmup_iters=2", "mam.warmup_iters=2",
+                 "seg.warmup_iters=2"]
+        run(train_command(wsss, work, "pss-one", "pss", steps), os.path.join(work, "pss-one.log"))
+        run(torchrun(args.python, 2) + train_command(wsss, work, "pss-two", "pss", steps),
+            os.path.join(work, "pss-two.log"))
+        difference = largest_difference(weights(os.path.join(work, "pss-one/checkpoints/last.pt")),
+                                        weights(os.path.join(work, "pss-two/checkpoints/last.pt")))
+        check(difference <= 1e-5, f"pss: 2 ranks and 1 process end with the same weights and memory ({difference:.2e})")
+        losses_one, losses_two = metrics(work, "pss-one")[0], metrics(work, "pss-two")[0]
+        curve = max(abs(losses_one[step][term] - losses_two[step][term])
+                    for step in losses_one for term in losses_one[step])
+        check(curve <= 1e-5 and "rcm" in losses_one[12] and "mam" in losses_one[12],
+              f"pss: rcm and mam agree step by step ({curve:.2e})")
 
         # `wsss eval` on 2 ranks: the same table, class by class, as in one process.
         for target in ("seg", "pseudo"):

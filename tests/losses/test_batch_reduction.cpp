@@ -56,3 +56,55 @@ TEST_CASE("shares of a batch averaged over the ranks give the global mean and it
                        2;
   CHECK(std::abs(naive - global.item<double>()) > 1e-3);
 }
+
+TEST_CASE("the global batch's rows and mean from the ranks' shares", "[losses][distributed]") {
+  // Two ranks' shares of a batch of 4, as the collective would sum them: each rank's call
+  // is recorded, then every rank gets the sum of the two.
+  const torch::Tensor batch = torch::arange(24, torch::kFloat32).view({4, 2, 3});
+  const auto twoRanks = [](const std::function<torch::Tensor(const wsss::BatchReduction&)>& call) {
+    std::vector<torch::Tensor> sent;
+    for (int64_t rank = 0; rank < 2; ++rank) {
+      wsss::BatchReduction recorder;
+      recorder.ranks = 2;
+      recorder.rank = rank;
+      recorder.sumOverRanks = [&sent](const torch::Tensor& tensor) {
+        sent.push_back(tensor.clone());
+        return tensor;
+      };
+      call(recorder);
+    }
+    std::vector<torch::Tensor> results;
+    for (int64_t rank = 0; rank < 2; ++rank) {
+      wsss::BatchReduction reduction;
+      reduction.ranks = 2;
+      reduction.rank = rank;
+      size_t index = 0;
+      reduction.sumOverRanks = [&sent, &index](const torch::Tensor&) {
+        const size_t calls = sent.size() / 2;
+        const torch::Tensor sum = sent[index] + sent[calls + index];
+        ++index;
+        return sum;
+      };
+      results.push_back(call(reduction));
+    }
+    return results;
+  };
+  const auto gathered = twoRanks([&](const wsss::BatchReduction& reduction) {
+    return reduction.gatherRows(batch.narrow(0, 2 * reduction.rank, 2));
+  });
+  CHECK(torch::equal(gathered[0], batch));
+  CHECK(torch::equal(gathered[1], batch));
+  wsss::BatchReduction second;
+  second.ranks = 2;
+  second.rank = 1;
+  second.sumOverRanks = [](const torch::Tensor& tensor) { return tensor; };
+  CHECK(torch::equal(second.ownRows(batch), batch.narrow(0, 2, 2)));
+
+  // The mean over unequal shares (3 rows and 1), averaged over the ranks: the global mean.
+  const auto means = twoRanks([&](const wsss::BatchReduction& reduction) {
+    return reduction.mean(reduction.rank == 0 ? batch.narrow(0, 0, 3) : batch.narrow(0, 3, 1));
+  });
+  CHECK((means[0] + means[1]).item<double>() / 2 == Approx(batch.mean().item<double>()));
+  // In one process it is the plain mean.
+  CHECK(wsss::BatchReduction().mean(batch).item<double>() == batch.mean().item<double>());
+}

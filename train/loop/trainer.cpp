@@ -116,10 +116,12 @@ Trainer::Trainer(const TrainingRequest& request)
     startFromLeader();
     std::shared_ptr<DistributedGroup> group = run.group;
     batchReduction_.ranks = group->worldSize();
-    batchReduction_.sumOverRanks = [group](const torch::Tensor& counts) {
-      torch::Tensor sum = counts.to(torch::kFloat32).clone();
+    batchReduction_.rank = group->rank();
+    // Summed in float64, which holds any count of pixels exactly, and given back as it came.
+    batchReduction_.sumOverRanks = [group](const torch::Tensor& tensor) {
+      torch::Tensor sum = tensor.to(torch::kFloat64).clone();
       group->allReduceSum({sum});
-      return sum.to(counts.device());
+      return sum.to(tensor.device(), tensor.scalar_type());
     };
   }
   if (run.leads()) writeRunConfig(run.workDir, config);

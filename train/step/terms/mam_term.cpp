@@ -1,6 +1,8 @@
 // L_mam (METHODS §1): MainNet's CAMs at several scales pulled toward SupportNet's.
 #include <torch/torch.h>
 
+#include <algorithm>
+
 #include "core/class_maps.h"
 #include "losses/mam_loss.h"
 #include "train/experiment_config.h"
@@ -12,11 +14,23 @@ namespace wsss {
 namespace {
 
 // On the leading mam.images of the batch: MainNet is run again at every mam.scale but 1 (where
-// the step's CAM is reused), with gradient.
+// the step's CAM is reused), with gradient. Under torchrun the leading images are the global
+// batch's: a rank takes those among its rows, maybe none, and the mean is the global one.
 torch::Tensor mamLossOfStep(StepContext& step) {
   const MamOptions& options = step.config.mam;
   const Batch& batch = step.batch;
-  const int64_t images = options.imagesOf(batch.image.size(0));
+  const BatchReduction& reduction = step.reduction;
+  const int64_t rows = batch.image.size(0);
+  const int64_t images = std::clamp<int64_t>(
+      options.imagesOf(rows * reduction.ranks) - reduction.rank * rows, 0, rows);
+  if (images == 0) {
+    // Nothing of this rank's share is scored; it still joins every scale's count.
+    torch::Tensor none = step.outputs.cam.sum() * 0.0;
+    for (size_t scale = 0; scale < options.scales.size(); ++scale) {
+      none = none + reduction.mean(step.outputs.cam.narrow(0, 0, 0).to(torch::kFloat32));
+    }
+    return none;
+  }
   const int64_t height = batch.image.size(2);
   const int64_t width = batch.image.size(3);
   const torch::Tensor image = batch.image.narrow(0, 0, images);
@@ -32,7 +46,7 @@ torch::Tensor mamLossOfStep(StepContext& step) {
   for (const torch::Tensor& map : step.support().perScale) {
     supportLeading.push_back(map.narrow(0, 0, images));
   }
-  return mamLoss(mainMaps, supportLeading);
+  return mamLoss(mainMaps, supportLeading, reduction);
 }
 
 }  // namespace

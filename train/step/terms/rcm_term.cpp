@@ -22,7 +22,9 @@ torch::Tensor unitEmbedding(const torch::Tensor& embed, int64_t height, int64_t 
 }
 
 // The batch's prototypes are pushed into the memory after they were used, so an image never
-// meets its own prototype.
+// meets its own prototype. Under torchrun the leave-one-out prototypes, the memory and the
+// loss's mean take the whole global batch, as one process would: each rank's image
+// prototypes are gathered (SupportNet's, without gradient) and every rank pushes all of them.
 torch::Tensor rcmLossOfStep(StepContext& step) {
   const RcmOptions& options = step.config.rcm;
   const SupportMaps& support = step.support();
@@ -39,14 +41,22 @@ torch::Tensor rcmLossOfStep(StepContext& step) {
   const int64_t numRegions = support.scores.size(1) + 1;
   const RegionPrototypes own =
       imagePrototypes(unitEmbedding(support.embed.detach(), height, width), region, numRegions);
+  const BatchReduction& reduction = step.reduction;
+  RegionPrototypes batch = own;
+  if (reduction.sumOverRanks) {
+    batch.vectors = reduction.gatherRows(own.vectors);
+    batch.present = reduction.gatherRows(own.present.to(torch::kFloat32)) > 0.5;
+  }
   PrototypeMemory& memory = step.models.memory;
   const bool remembers = !memory.is_empty();
-  const RegionPrototypes prototypes =
-      leaveOneOutPrototypes(own, remembers ? memory->sum() : torch::Tensor(),
+  RegionPrototypes prototypes =
+      leaveOneOutPrototypes(batch, remembers ? memory->sum() : torch::Tensor(),
                             remembers ? memory->count() : torch::Tensor());
-  if (remembers) memory->push(own);
+  prototypes.vectors = reduction.ownRows(prototypes.vectors);
+  prototypes.present = reduction.ownRows(prototypes.present);
+  if (remembers) memory->push(batch);
   return rcmLoss(unitEmbedding(step.outputs.embed, height, width), prototypes, region,
-                 options.temperature);
+                 options.temperature, reduction);
 }
 
 }  // namespace
