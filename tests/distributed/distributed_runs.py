@@ -14,7 +14,8 @@ What it holds (docs/distributed.md):
   rank's error names the killed rank, and last.pt still loads;
 - the toy PSS config (SupportNet, RCM with its memory, MAM), 12 steps: the same weights and
   memory, and every loss term step by step, within 1e-5;
-- every shipped toy config trains 3 steps on 2 ranks.
+- every shipped toy config trains 3 steps on 2 ranks;
+- train.batch_size 3 on 2 ranks is refused by name.
 Each run reads a toy dataset the script writes itself; each torchrun gets a free port.
 """
 import argparse
@@ -156,6 +157,16 @@ def main():
                     for step in losses_one for term in losses_one[step])
         check(curve <= 1e-4, f"the loss curves agree ({curve:.2e})")
         check(evals_one == evals_two, f"the distributed evaluation scores as one process ({evals_two})")
+
+        # A global batch that does not split over the ranks is refused by name, before training.
+        log = os.path.join(work, "uneven.log")
+        code = finish(start(torchrun(args.python, 2) + train_command(
+            wsss, work, "uneven", "baseline", ["train.iterations=2", "train.batch_size=3"]), log),
+            log, expect_ok=False, timeout=120)
+        with open(log) as text:
+            output = text.read()
+        check(code != 0 and "train.batch_size = 3 does not split over 2 ranks" in output,
+              "a batch of 3 on 2 ranks is refused, naming train.batch_size")
 
         # SupportNet, RCM (global leave-one-out prototypes, one memory) and MAM (the global
         # batch's leading images) on 2 ranks and in 1 process.

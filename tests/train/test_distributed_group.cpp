@@ -162,3 +162,19 @@ TEST_CASE("a rank that stops answering fails the others within the timeout, name
   CHECK(errors[1].empty());
   CHECK(seconds < 20);
 }
+
+TEST_CASE("a rendezvous store that never answers is reported with its address and the timeout",
+          "[train][distributed]") {
+  // Port 1: nothing listens, so the client retries until train.distributed.timeout.
+  wsss::LaunchEnvironment launch;
+  launch.rank = 1;
+  launch.worldSize = 2;
+  launch.masterAddress = "127.0.0.1";
+  launch.masterPort = 1;
+  launch.agentStore = true;
+  wsss::DistributedOptions options;
+  options.timeout = 1.5;
+  CHECK_THROWS_WITH(wsss::DistributedGroup::join(launch, options, torch::kCPU),
+                    Catch::Contains("rank 1 could not join the rendezvous store at 127.0.0.1:1 "
+                                    "within 1.5 s (train.distributed.timeout)"));
+}

@@ -26,7 +26,7 @@ std::shared_ptr<DistributedGroup> joinLaunchedJob(const ExperimentConfig& config
   auto group =
       DistributedGroup::join(*launch, config.train.distributed, resolveDevice(config.device));
   if (!group->leads()) setLogLevel(LogLevel::Warning);
-  logInfo("rank 0 of " + std::to_string(group->worldSize()) + " (" +
+  logInfo("rank " + std::to_string(group->rank()) + " of " + std::to_string(group->worldSize()) + " (" +
           std::to_string(launch->localWorldSize) + " on this node), " +
           choiceName(group->backend()) + " on " + group->device().str());
   return group;

@@ -28,6 +28,13 @@ std::chrono::milliseconds milliseconds(double seconds) {
   return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000.0));
 }
 
+// "1.5 s" rather than std::to_string's "1.500000".
+std::string secondsText(double seconds) {
+  std::ostringstream text;
+  text << seconds << " s";
+  return text.str();
+}
+
 std::string progressKey(int64_t rank) { return "progress/" + std::to_string(rank); }
 std::string failedKey(int64_t rank) { return "failed/" + std::to_string(rank); }
 
@@ -102,7 +109,7 @@ std::shared_ptr<DistributedGroup> DistributedGroup::join(const LaunchEnvironment
   } catch (const std::exception& error) {
     throw Error("rank " + std::to_string(launch.rank) + " could not join the rendezvous store at " +
                 launch.masterAddress + ":" + std::to_string(launch.masterPort) + " within " +
-                std::to_string(options.timeout) + " s (train.distributed.timeout): " +
+                secondsText(options.timeout) + " (train.distributed.timeout): " +
                 error.what());
   }
   // A restarted job starts its keys afresh.
@@ -131,7 +138,7 @@ DistributedGroup::DistributedGroup(c10::intrusive_ptr<c10d::Store> store, int64_
   } catch (const std::exception& error) {
     throw Error("rank " + std::to_string(rank_) + " of " + std::to_string(worldSize_) +
                 " could not connect to the other ranks within " +
-                std::to_string(timeoutSeconds_) + " s (train.distributed.timeout): " +
+                secondsText(timeoutSeconds_) + " (train.distributed.timeout): " +
                 error.what());
   }
   markProgress(0);

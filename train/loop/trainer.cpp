@@ -52,8 +52,9 @@ class Trainer {
   void startFromLeader();
   StepRecord step(const Batch& batch);
   // Under torchrun: each term's value averaged over the ranks (the global batch's loss where a
-  // term is a mean over images), and the gradients summed and divided by the world size.
+  // term is a mean over the global batch).
   void averageOverRanks(StepRecord& record);
+  // Under torchrun: the gradients summed over the ranks and divided by the world size.
   void averageGradients();
   // Runs every hook's atEnd; with `failed`, a hook that throws does not hide the first error.
   void endRun(bool failed);
