@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "train/distributed/launch_environment.h"
 #include "train/distributed/process_group.h"
+#include "train/rank_threads.h"
 
 namespace {
 
@@ -26,29 +27,9 @@ const std::map<std::string, std::string> kTorchrun = {
     {"LOCAL_WORLD_SIZE", "2"}, {"MASTER_ADDR", "10.0.0.1"}, {"MASTER_PORT", "29500"},
     {"TORCHELASTIC_USE_AGENT_STORE", "True"}, {"TORCHELASTIC_RESTART_COUNT", "2"}};
 
-// Runs `body(group)` on `worldSize` ranks, each a thread with its own Gloo group over one
-// shared store; returns each rank's error message ("" when it finished).
-std::vector<std::string> onRanks(int64_t worldSize, double timeoutSeconds,
-                                 const std::function<void(wsss::DistributedGroup&)>& body) {
-  const auto store = c10::make_intrusive<c10d::HashStore>();
-  std::vector<std::string> errors(static_cast<size_t>(worldSize));
-  std::vector<std::thread> threads;
-  for (int64_t rank = 0; rank < worldSize; ++rank) {
-    threads.emplace_back([&, rank] {
-      try {
-        wsss::DistributedGroup group(store, rank, worldSize, wsss::DistributedBackend::Gloo,
-                                     timeoutSeconds, torch::kCPU);
-        body(group);
-      } catch (const std::exception& error) {
-        errors[static_cast<size_t>(rank)] = error.what();
-      }
-    });
-  }
-  for (auto& thread : threads) thread.join();
-  return errors;
-}
-
 }  // namespace
+
+using wsss::test::onRanks;
 
 TEST_CASE("torchrun's variables: a plain run has none, a worker has them all",
           "[train][distributed]") {

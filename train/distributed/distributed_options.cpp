@@ -12,6 +12,11 @@ void DistributedOptions::describe(OptionTable& table) {
              "seconds a rank waits for the others (rendezvous and every collective) before it "
              "stops, naming the ranks it waited for")
       .positive();
+  table
+      .field("bucket_mb", bucketMb,
+             "MiB of gradients per all-reduce; a full bucket is summed while the backward pass "
+             "goes on (smaller: more overlap, more collectives)")
+      .positive();
 }
 
 }  // namespace wsss

@@ -21,6 +21,9 @@ struct DistributedOptions {
   // Seconds a rank waits for the others, at the rendezvous and in every collective, before it
   // stops with an error naming the ranks it waited for.
   double timeout = 600;
+  // The gradients travel in buckets of this many MiB, each summed over the ranks as soon as
+  // the backward pass has filled it (DistributedDataParallel's bucket_cap_mb).
+  double bucketMb = 25;
   void describe(OptionTable& table);
 };
 

@@ -42,9 +42,10 @@ std::vector<uint8_t> bytes(const std::string& text) { return {text.begin(), text
 
 c10::intrusive_ptr<c10d::Backend> makeEngine(const c10::intrusive_ptr<c10d::Store>& store,
                                              int64_t rank, int64_t worldSize,
-                                             DistributedBackend backend, double timeoutSeconds) {
+                                             DistributedBackend backend, double timeoutSeconds,
+                                             const std::string& channel) {
   // The engine's keys live apart from the progress records.
-  const auto engineStore = c10::make_intrusive<c10d::PrefixStore>("engine", store);
+  const auto engineStore = c10::make_intrusive<c10d::PrefixStore>(channel, store);
   if (backend == DistributedBackend::Gloo) {
     // GLOO_SOCKET_IFNAME picks the interfaces; otherwise the address this host's name resolves
     // to, or the loopback.
@@ -63,6 +64,46 @@ c10::intrusive_ptr<c10d::Backend> makeEngine(const c10::intrusive_ptr<c10d::Stor
 #else
   throw Error("train.distributed.backend is nccl, but this build of wsss has no NCCL");
 #endif
+}
+
+// [begin, end) ranges of consecutive tensors of one dtype up to `bucketBytes` each (at least
+// one tensor), so a call costs one collective per bucket whatever the number of tensors.
+std::vector<std::pair<size_t, size_t>> buckets(const std::vector<torch::Tensor>& tensors,
+                                               int64_t bucketBytes) {
+  std::vector<std::pair<size_t, size_t>> ranges;
+  size_t begin = 0;
+  while (begin < tensors.size()) {
+    size_t end = begin;
+    int64_t size = 0;
+    while (end < tensors.size() && tensors[end].scalar_type() == tensors[begin].scalar_type() &&
+           (end == begin || size + tensors[end].nbytes() <= static_cast<size_t>(bucketBytes))) {
+      size += static_cast<int64_t>(tensors[end].nbytes());
+      ++end;
+    }
+    ranges.emplace_back(begin, end);
+    begin = end;
+  }
+  return ranges;
+}
+
+// Tensors [begin, end) as one flat buffer on `device`.
+torch::Tensor flatten(const std::vector<torch::Tensor>& tensors, size_t begin, size_t end,
+                      const torch::Device& device) {
+  std::vector<torch::Tensor> flat;
+  for (size_t i = begin; i < end; ++i) flat.push_back(tensors[i].reshape({-1}));
+  return torch::cat(flat).to(device);
+}
+
+// Copies the buffer back into tensors [begin, end), in place.
+void unflatten(const torch::Tensor& buffer, const std::vector<torch::Tensor>& tensors,
+               size_t begin, size_t end) {
+  torch::NoGradGuard noGrad;
+  int64_t offset = 0;
+  for (size_t i = begin; i < end; ++i) {
+    const int64_t count = tensors[i].numel();
+    tensors[i].copy_(buffer.narrow(0, offset, count).view_as(tensors[i]));
+    offset += count;
+  }
 }
 
 }  // namespace
@@ -121,7 +162,8 @@ std::shared_ptr<DistributedGroup> DistributedGroup::join(const LaunchEnvironment
 
 DistributedGroup::DistributedGroup(c10::intrusive_ptr<c10d::Store> store, int64_t rank,
                                    int64_t worldSize, DistributedBackend backend,
-                                   double timeoutSeconds, torch::Device device)
+                                   double timeoutSeconds, torch::Device device,
+                                   const std::string& channel)
     : store_(std::move(store)),
       rank_(rank),
       worldSize_(worldSize),
@@ -132,7 +174,7 @@ DistributedGroup::DistributedGroup(c10::intrusive_ptr<c10d::Store> store, int64_
              " is outside a world of ", worldSize);
   store_->setTimeout(milliseconds(timeoutSeconds));
   try {
-    engine_ = makeEngine(store_, rank_, worldSize_, backend_, timeoutSeconds_);
+    engine_ = makeEngine(store_, rank_, worldSize_, backend_, timeoutSeconds_, channel);
   } catch (const Error&) {
     throw;
   } catch (const std::exception& error) {
@@ -141,10 +183,21 @@ DistributedGroup::DistributedGroup(c10::intrusive_ptr<c10d::Store> store, int64_
                 secondsText(timeoutSeconds_) + " (train.distributed.timeout): " +
                 error.what());
   }
-  markProgress(0);
+  if (channel == "engine") markProgress(0);
 }
 
 DistributedGroup::~DistributedGroup() = default;
+
+std::shared_ptr<DistributedGroup> DistributedGroup::channel(const std::string& name) const {
+  return std::make_shared<DistributedGroup>(store_, rank_, worldSize_, backend_, timeoutSeconds_,
+                                            device_, "engine/" + name);
+}
+
+Error DistributedGroup::collectiveError(const std::string& what, const std::exception& cause) {
+  return Error("rank " + std::to_string(rank_) + " of " + std::to_string(worldSize_) + ": " +
+               what + " failed (" + cause.what() + "). " + describeStragglers() +
+               " The checkpoints already written are intact; resume from last.pt");
+}
 
 template <class Launch>
 void DistributedGroup::collective(const std::string& what, Launch launch) {
@@ -152,38 +205,49 @@ void DistributedGroup::collective(const std::string& what, Launch launch) {
     c10::intrusive_ptr<c10d::Work> work = launch();
     work->wait();
   } catch (const std::exception& error) {
-    throw Error("rank " + std::to_string(rank_) + " of " + std::to_string(worldSize_) + ": " +
-                what + " failed (" + error.what() + "). " + describeStragglers() +
-                " The checkpoints already written are intact; resume from last.pt");
+    throw collectiveError(what, error);
+  }
+}
+
+PendingCollective::PendingCollective(DistributedGroup* group, c10::intrusive_ptr<c10d::Work> work,
+                                     std::string what)
+    : group_(group), work_(std::move(work)), what_(std::move(what)) {}
+PendingCollective::PendingCollective(PendingCollective&&) noexcept = default;
+PendingCollective& PendingCollective::operator=(PendingCollective&&) noexcept = default;
+PendingCollective::~PendingCollective() = default;
+
+void PendingCollective::wait() {
+  if (!work_) return;
+  try {
+    work_->wait();
+    work_.reset();
+  } catch (const std::exception& error) {
+    work_.reset();
+    throw group_->collectiveError(what_, error);
+  }
+}
+
+PendingCollective DistributedGroup::startAllReduceSum(const torch::Tensor& buffer,
+                                                      const std::string& what) {
+  WSSS_CHECK(buffer.is_contiguous() && buffer.device() == device_,
+             "startAllReduceSum needs a contiguous buffer on ", device_.str());
+  std::vector<torch::Tensor> buffers{buffer};
+  try {
+    return PendingCollective(this, engine_->allreduce(buffers, c10d::AllreduceOptions{}), what);
+  } catch (const std::exception& error) {
+    throw collectiveError(what, error);
   }
 }
 
 void DistributedGroup::allReduceSum(const std::vector<torch::Tensor>& tensors,
                                     int64_t bucketBytes) {
-  size_t begin = 0;
-  while (begin < tensors.size()) {
-    // A bucket: consecutive tensors of one dtype up to bucketBytes (at least one tensor).
-    size_t end = begin;
-    int64_t size = 0;
-    while (end < tensors.size() && tensors[end].scalar_type() == tensors[begin].scalar_type() &&
-           (end == begin || size + tensors[end].nbytes() <= static_cast<size_t>(bucketBytes))) {
-      size += static_cast<int64_t>(tensors[end].nbytes());
-      ++end;
-    }
-    std::vector<torch::Tensor> flat;
-    for (size_t i = begin; i < end; ++i) flat.push_back(tensors[i].reshape({-1}));
-    std::vector<torch::Tensor> buffer{torch::cat(flat).to(device_)};
+  torch::NoGradGuard noGrad;
+  for (const auto& [begin, end] : buckets(tensors, bucketBytes)) {
+    std::vector<torch::Tensor> buffer{flatten(tensors, begin, end, device_)};
     collective("the all-reduce of " + std::to_string(end - begin) + " tensors", [&] {
       return engine_->allreduce(buffer, c10d::AllreduceOptions{});
     });
-    int64_t offset = 0;
-    torch::NoGradGuard noGrad;
-    for (size_t i = begin; i < end; ++i) {
-      const int64_t count = tensors[i].numel();
-      tensors[i].copy_(buffer[0].narrow(0, offset, count).view_as(tensors[i]));
-      offset += count;
-    }
-    begin = end;
+    unflatten(buffer[0], tensors, begin, end);
   }
 }
 
@@ -198,16 +262,13 @@ int64_t DistributedGroup::maxOver(int64_t value) {
 
 void DistributedGroup::broadcast(const std::vector<torch::Tensor>& tensors, int64_t root) {
   torch::NoGradGuard noGrad;
-  for (const torch::Tensor& tensor : tensors) {
-    // Gloo and NCCL broadcast contiguous tensors in place.
-    std::vector<torch::Tensor> buffer{
-        tensor.is_contiguous() && tensor.device() == device_ ? tensor
-                                                             : tensor.contiguous().to(device_)};
+  for (const auto& [begin, end] : buckets(tensors, 25 << 20)) {
+    std::vector<torch::Tensor> buffer{flatten(tensors, begin, end, device_)};
     c10d::BroadcastOptions options;
     options.rootRank = root;
     collective("the broadcast from rank " + std::to_string(root),
                [&] { return engine_->broadcast(buffer, options); });
-    if (!buffer[0].is_same(tensor)) tensor.copy_(buffer[0]);
+    unflatten(buffer[0], tensors, begin, end);
   }
 }
 

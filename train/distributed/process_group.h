@@ -12,15 +12,37 @@
 #include <string>
 #include <vector>
 
+#include "core/error.h"
 #include "train/distributed/distributed_options.h"
 #include "train/distributed/launch_environment.h"
 
 namespace c10d {
 class Backend;
 class Store;
+class Work;
 }  // namespace c10d
 
 namespace wsss {
+
+class DistributedGroup;
+
+// A collective started and not yet finished: the caller goes on (the backward pass, say) and
+// waits when it needs the result.
+class PendingCollective {
+ public:
+  PendingCollective(DistributedGroup* group, c10::intrusive_ptr<c10d::Work> work,
+                    std::string what);
+  PendingCollective(PendingCollective&&) noexcept;
+  PendingCollective& operator=(PendingCollective&&) noexcept;
+  ~PendingCollective();
+  // Blocks until done; a failure becomes a wsss::Error naming the ranks that do not answer.
+  void wait();
+
+ private:
+  DistributedGroup* group_;
+  c10::intrusive_ptr<c10d::Work> work_;
+  std::string what_;
+};
 
 // The backend `requested` means on `device`: auto is NCCL on CUDA and Gloo on the CPU. Throws
 // wsss::Error for NCCL on the CPU, or NCCL in a build without it.
@@ -37,8 +59,11 @@ class DistributedGroup {
                                                 const torch::Device& device);
 
   // The ranks that share `store` (the tests: threads sharing one in-memory store).
+  // `channel` names the engine's keys in the store: groups over one store with different
+  // channels are independent streams of collectives between the same ranks.
   DistributedGroup(c10::intrusive_ptr<c10d::Store> store, int64_t rank, int64_t worldSize,
-                   DistributedBackend backend, double timeoutSeconds, torch::Device device);
+                   DistributedBackend backend, double timeoutSeconds, torch::Device device,
+                   const std::string& channel = "engine");
   ~DistributedGroup();
   DistributedGroup(const DistributedGroup&) = delete;
   DistributedGroup& operator=(const DistributedGroup&) = delete;
@@ -56,9 +81,16 @@ class DistributedGroup {
   // another device (CPU counts under NCCL) are copied there and back.
   void allReduceSum(const std::vector<torch::Tensor>& tensors,
                     int64_t bucketBytes = 25 << 20);
+  // Starts the sum over the ranks of `buffer` (contiguous, on the group's device) in place and
+  // returns at once. Every rank must start the same collectives in the same order.
+  PendingCollective startAllReduceSum(const torch::Tensor& buffer, const std::string& what);
+  // The same ranks over a second engine of their own, so its collectives never interleave
+  // with this group's (SyncBatchNorm's statistics inside the backward pass, while the
+  // gradient buckets are in flight here).
+  std::shared_ptr<DistributedGroup> channel(const std::string& name) const;
   // The largest of every rank's `value` (e.g. a stop signal one rank caught).
   int64_t maxOver(int64_t value);
-  // In place, every tensor becomes `root`'s.
+  // In place, every tensor becomes `root`'s; in buckets, as allReduceSum.
   void broadcast(const std::vector<torch::Tensor>& tensors, int64_t root = 0);
   // Returns once every rank called it.
   void barrier();
@@ -66,6 +98,8 @@ class DistributedGroup {
   // Leaves `step` in the store as this rank's progress, named when a failed collective
   // describes a rank.
   void markProgress(int64_t step);
+  // The error a failed collective raises: `what`, the cause, and the ranks that do not answer.
+  Error collectiveError(const std::string& what, const std::exception& cause);
   // After a failed collective: which ranks do not answer through the store (dead or stalled),
   // with their last progress; one sentence for an error message. Waits up to 3 s.
   std::string describeStragglers();

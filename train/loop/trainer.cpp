@@ -15,7 +15,9 @@
 #include "train/checkpoints/checkpoint_files.h"
 #include "train/checkpoints/config_difference.h"
 #include "train/device_batch.h"
+#include "models/sync_batch_norm.h"
 #include "train/distributed/batch_share.h"
+#include "train/distributed/gradient_reducer.h"
 #include "train/distributed/process_group.h"
 #include "train/loop/optimizer_factory.h"
 #include "train/pseudo/pseudo_label_folder.h"
@@ -50,12 +52,17 @@ class Trainer {
   void resume(const std::string& path);
   // Under torchrun: every rank starts from rank 0's weights and buffers.
   void startFromLeader();
+  // Under torchrun: the gradient buckets, and BatchNorm over the global batch where asked.
+  void joinRanks();
+  // Under torchrun without model.sync_batch_norm: BatchNorm's running statistics, which each
+  // rank's share moves its own way, are rank 0's again after every step (as
+  // DistributedDataParallel's broadcast_buffers does), so SupportNet's copy and the
+  // checkpoints agree on every rank.
+  void shareRunningStatistics();
   StepRecord step(const Batch& batch);
   // Under torchrun: each term's value averaged over the ranks (the global batch's loss where a
   // term is a mean over the global batch).
   void averageOverRanks(StepRecord& record);
-  // Under torchrun: the gradients summed over the ranks and divided by the world size.
-  void averageGradients();
   // Runs every hook's atEnd; with `failed`, a hook that throws does not hide the first error.
   void endRun(bool failed);
 
@@ -64,6 +71,8 @@ class Trainer {
   TrainingHookList hooks_;
   TrainingHookList extraHooks_;
   BatchReduction batchReduction_;  // over the ranks under torchrun
+  std::unique_ptr<GradientReducer> gradientReducer_;  // under torchrun
+  std::vector<torch::Tensor> runningStatistics_;      // shared after every step, or empty
 };
 
 Trainer::Trainer(const TrainingRequest& request)
@@ -80,6 +89,13 @@ Trainer::Trainer(const TrainingRequest& request)
                config.train.batchSize, " does not split over ", run.group->worldSize(),
                " ranks: the batch is global and each rank takes an equal share; make it a "
                "multiple of the number of ranks");
+    WSSS_CHECK(!config.model.isResNet() || config.model.syncBatchNorm ||
+                   config.train.batchSize / run.group->worldSize() >= 2,
+               "train.batch_size = ", config.train.batchSize, " over ", run.group->worldSize(),
+               " ranks leaves one image per rank, but a ResNet backbone's segmentation head "
+               "has BatchNorm (ASPP image pooling), which needs at least 2 images: set "
+               "model.sync_batch_norm: true (statistics over the global batch) or raise "
+               "train.batch_size");
   }
   useDeterministicAlgorithms(config.train.deterministic);
   WSSS_CHECK(!config.model.isResNet() || config.train.batchSize >= 2,
@@ -115,6 +131,7 @@ Trainer::Trainer(const TrainingRequest& request)
   if (!request.resumeFrom.empty()) resume(request.resumeFrom);
   if (run.group) {
     startFromLeader();
+    joinRanks();
     std::shared_ptr<DistributedGroup> group = run.group;
     batchReduction_.ranks = group->worldSize();
     batchReduction_.rank = group->rank();
@@ -142,6 +159,51 @@ void Trainer::startFromLeader() {
   run_.group->broadcast(state, 0);
 }
 
+void Trainer::joinRanks() {
+  TrainingRun& run = run_;
+  gradientReducer_ = std::make_unique<GradientReducer>(
+      run.group, run.models.network->parameters(),
+      static_cast<int64_t>(run.config.train.distributed.bucketMb * (1 << 20)));
+  const int64_t buckets = gradientReducer_->bucketCount();
+  logInfo("gradients summed over the ranks in " + std::to_string(buckets) +
+          (buckets == 1 ? " bucket" : " buckets") +
+          ", each as soon as the backward pass fills it (train.distributed.bucket_mb)");
+  bool trainableBatchNorm = false;
+  for (auto& module : run.models.network->modules(/*include_self=*/false)) {
+    if (auto* batchNorm = module->as<torch::nn::BatchNorm2dImpl>()) {
+      trainableBatchNorm = trainableBatchNorm || batchNorm->weight.requires_grad();
+    }
+  }
+  if (run.config.model.syncBatchNorm) {
+    // A channel of its own: the statistics' gradients are summed inside the backward pass,
+    // while gradient buckets are in flight on the main one.
+    std::shared_ptr<DistributedGroup> statistics = run.group->channel("batch_norm");
+    const int64_t layers = synchroniseBatchNorm(
+        *run.models.network, [statistics](const torch::Tensor& local) {
+          torch::Tensor sum = local.contiguous().clone();
+          statistics->allReduceSum({sum});
+          return sum;
+        });
+    if (!trainableBatchNorm) {
+      logWarning("model.sync_batch_norm is on, but the network has no trainable BatchNorm (" +
+                 std::to_string(layers) + " frozen layers; the scratch backbone has GroupNorm)");
+    }
+  } else if (trainableBatchNorm) {
+    for (auto& module : run.models.network->modules(/*include_self=*/false)) {
+      if (auto* batchNorm = module->as<torch::nn::BatchNorm2dImpl>()) {
+        if (!batchNorm->weight.requires_grad()) continue;
+        runningStatistics_.push_back(batchNorm->running_mean);
+        runningStatistics_.push_back(batchNorm->running_var);
+        runningStatistics_.push_back(batchNorm->num_batches_tracked);
+      }
+    }
+  }
+}
+
+void Trainer::shareRunningStatistics() {
+  if (!runningStatistics_.empty()) run_.group->broadcast(runningStatistics_, 0);
+}
+
 void Trainer::averageOverRanks(StepRecord& record) {
   std::vector<double> values;
   for (const auto& [name, value] : record.losses) values.push_back(value);
@@ -151,21 +213,6 @@ void Trainer::averageOverRanks(StepRecord& record) {
   for (size_t index = 0; index < record.losses.size(); ++index) {
     record.losses[index].second = sums[static_cast<int64_t>(index)].item<double>() / ranks;
   }
-}
-
-void Trainer::averageGradients() {
-  // Which parameters a step reaches follows from the config and the step number alone (a loss
-  // with nothing to score still returns a zero joined to the graph), so every rank hands the
-  // collective the same gradients in the same order. A parameter the step did not reach keeps
-  // no gradient, as in one process: AdamW must not count a step for it.
-  std::vector<torch::Tensor> gradients;
-  for (const torch::Tensor& parameter : run_.models.network->parameters()) {
-    if (parameter.grad().defined()) gradients.push_back(parameter.grad());
-  }
-  run_.group->allReduceSum(gradients);
-  const double ranks = static_cast<double>(run_.group->worldSize());
-  torch::NoGradGuard noGrad;
-  for (torch::Tensor& gradient : gradients) gradient.div_(ranks);
 }
 
 void Trainer::resume(const std::string& path) {
@@ -222,14 +269,18 @@ StepRecord Trainer::step(const Batch& globalBatch) {
   if (run.group) averageOverRanks(record);
   requireFiniteLosses(record);
   run.optimizer->zero_grad();
+  if (gradientReducer_) gradientReducer_->prepare();
   losses.total.backward();
-  if (run.group) {
+  if (gradientReducer_) {
+    // What the step waits for after the backward pass: the buckets still in flight, and those
+    // that could only start at its end.
     const auto syncStart = std::chrono::steady_clock::now();
-    averageGradients();
+    gradientReducer_->finish();
     record.gradientSyncSeconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - syncStart).count();
   }
   run.optimizer->step();
+  if (run.group) shareRunningStatistics();
   record.lr = run.learningRate;
   const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
   record.imagesPerSecond = static_cast<double>(globalBatch.size()) / elapsed.count();
