@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include "models/sync_batch_norm.h"
+
 namespace wsss {
 
 torch::nn::Conv2d conv3x3(int64_t in, int64_t out, int64_t stride, int64_t dilation) {
@@ -24,7 +26,7 @@ int64_t groupNormGroups(int64_t channels) {
 }
 
 torch::nn::AnyModule normLayer(NormKind norm, int64_t channels) {
-  if (norm == NormKind::Batch) return torch::nn::AnyModule(torch::nn::BatchNorm2d(channels));
+  if (norm == NormKind::Batch) return torch::nn::AnyModule(SyncBatchNorm2d(channels));
   return torch::nn::AnyModule(
       torch::nn::GroupNorm(torch::nn::GroupNormOptions(groupNormGroups(channels), channels)));
 }

@@ -55,6 +55,10 @@ void ModelOptions::describe(OptionTable& table) {
   table.choice("batch_norm", batchNorm,
                "ResNet BatchNorm: frozen keeps the running statistics and affine parameters "
                "fixed (eval mode even while training); ignored by the scratch net");
+  table.field("sync_batch_norm", syncBatchNorm,
+              "under torchrun, every trainable BatchNorm (the segmentation head's; the "
+              "ResNet's with batch_norm: trainable) normalises with the statistics of the "
+              "global batch, not the rank's share; one process has nothing to synchronise");
   table
       .field("pretrained", pretrained,
              "torchvision state_dict saved with torch.save (see docs/models.md); empty: random "

@@ -42,6 +42,7 @@ struct ModelOptions {
   std::string backbone = "resnet50";  // resnet18 | resnet34 | resnet50 | resnet101 | scratch
   int64_t outputStride = 16;          // 8 | 16: stride of the `high` tap (ResNet only)
   BatchNormMode batchNorm = BatchNormMode::Frozen;  // the ResNet backbone's BatchNorm
+  bool syncBatchNorm = false;  // under torchrun: trainable BatchNorm over the global batch
   std::string pretrained;     // torchvision state_dict file (torch.save); "" = random
   int64_t embedDim = 256;     // MainNet embedding width D
   int64_t scratchWidth = 32;  // base width of the from-scratch backbone

@@ -23,7 +23,7 @@ ResNetImpl::ResNetImpl(const std::string& name, int64_t outputStride)
   conv1 = register_module(
       "conv1",
       torch::nn::Conv2d(torch::nn::Conv2dOptions(3, 64, 7).stride(2).padding(3).bias(false)));
-  bn1 = register_module("bn1", torch::nn::BatchNorm2d(64));
+  bn1 = register_module("bn1", SyncBatchNorm2d(64));
   layer1 = register_module("layer1", makeLayer(64, depth_.blocks[0], 1, false));
   layer2 = register_module("layer2", makeLayer(128, depth_.blocks[1], 2, false));
   layer3 = register_module("layer3", makeLayer(256, depth_.blocks[2], 2, outputStride <= 8));
@@ -43,7 +43,7 @@ torch::nn::Sequential ResNetImpl::makeLayer(int64_t planes, int64_t blocks, int6
   torch::nn::Sequential downsample{nullptr};
   if (stride != 1 || inChannels_ != planes * expansion_) {
     downsample = torch::nn::Sequential(conv1x1(inChannels_, planes * expansion_, stride),
-                                       torch::nn::BatchNorm2d(planes * expansion_));
+                                       SyncBatchNorm2d(planes * expansion_));
   }
   torch::nn::Sequential layer;
   auto addBlock = [&](int64_t in, int64_t blockStride, int64_t dilation,

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "models/backbone.h"
+#include "models/sync_batch_norm.h"
 
 namespace wsss {
 
@@ -42,7 +43,7 @@ class ResNetImpl : public BackboneImpl {
   int64_t inChannels_ = 64;  // running state while the layers are built, as in torchvision
   int64_t dilation_ = 1;
   torch::nn::Conv2d conv1{nullptr};
-  torch::nn::BatchNorm2d bn1{nullptr};
+  SyncBatchNorm2d bn1{nullptr};
   torch::nn::Sequential layer1{nullptr}, layer2{nullptr}, layer3{nullptr}, layer4{nullptr};
 };
 TORCH_MODULE(ResNet);

@@ -7,9 +7,9 @@ namespace wsss {
 BasicBlockImpl::BasicBlockImpl(int64_t inChannels, int64_t planes, int64_t stride, int64_t dilation,
                                torch::nn::Sequential downsample) {
   conv1 = register_module("conv1", conv3x3(inChannels, planes, stride, dilation));
-  bn1 = register_module("bn1", torch::nn::BatchNorm2d(planes));
+  bn1 = register_module("bn1", SyncBatchNorm2d(planes));
   conv2 = register_module("conv2", conv3x3(planes, planes, 1, dilation));
-  bn2 = register_module("bn2", torch::nn::BatchNorm2d(planes));
+  bn2 = register_module("bn2", SyncBatchNorm2d(planes));
   if (downsample) this->downsample = register_module("downsample", downsample);
 }
 
@@ -23,11 +23,11 @@ torch::Tensor BasicBlockImpl::forward(torch::Tensor input) {
 BottleneckImpl::BottleneckImpl(int64_t inChannels, int64_t planes, int64_t stride, int64_t dilation,
                                torch::nn::Sequential downsample) {
   conv1 = register_module("conv1", conv1x1(inChannels, planes));
-  bn1 = register_module("bn1", torch::nn::BatchNorm2d(planes));
+  bn1 = register_module("bn1", SyncBatchNorm2d(planes));
   conv2 = register_module("conv2", conv3x3(planes, planes, stride, dilation));
-  bn2 = register_module("bn2", torch::nn::BatchNorm2d(planes));
+  bn2 = register_module("bn2", SyncBatchNorm2d(planes));
   conv3 = register_module("conv3", conv1x1(planes, planes * kExpansion));
-  bn3 = register_module("bn3", torch::nn::BatchNorm2d(planes * kExpansion));
+  bn3 = register_module("bn3", SyncBatchNorm2d(planes * kExpansion));
   if (downsample) this->downsample = register_module("downsample", downsample);
 }
 

@@ -22,6 +22,8 @@ std::map<std::string, std::string> flatten(const ExperimentConfig& config) {
 // model.pretrained only sets the starting weights, which a checkpoint replaces.
 bool changesModel(const std::string& key) {
   if (key == "model.pretrained") return false;
+  // How BatchNorm's statistics are gathered across ranks leaves the parameters as they are.
+  if (key == "model.sync_batch_norm") return false;
   return key.rfind("model.", 0) == 0 || key == "data.classes" || key == "d2cam.bg_prototypes";
 }
 
