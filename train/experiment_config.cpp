@@ -47,6 +47,9 @@ void ExperimentConfig::describe(OptionTable& table) {
   table.section("cci", cci,
                 "class-conditional inference: the pseudo-labels of wsss pseudo (METHODS §2)");
   table.section("eval", eval, "inference used by evaluation");
+  table.section("crf", crf,
+                "the dense CRF: eval.crf over the segmentation head, pseudo.crf over wsss "
+                "pseudo's labels (docs/crf.md)");
 
   // The parts that read SupportNet's maps cannot run without it. Rules run after parsing, so
   // they read the members, not their values now.

@@ -12,6 +12,7 @@
 #include "losses/mam_loss.h"
 #include "losses/rcm_loss.h"
 #include "losses/segmentation_loss.h"
+#include "models/crf/dense_crf.h"
 #include "models/model_options.h"
 #include "models/refine/alpha_matting.h"
 #include "models/refine/class_conditional_inference.h"
@@ -59,6 +60,7 @@ struct ExperimentConfig {
   MattingOptions matting;
   CciOptions cci;
   EvalOptions eval;
+  DenseCrfOptions crf;
   // Not a config key: loss terms switched off by name, whatever their sections say (the
   // benchmark's rows take out a term that has no switch of its own this way).
   std::set<std::string> switchedOffTerms;

@@ -13,6 +13,9 @@ void EvalOptions::describe(OptionTable& table) {
       .length(1, 16)
       .positive();
   table.field("flip", flip, "also average the horizontally mirrored image");
+  table.field("crf", crf,
+              "refine the averaged probabilities with the dense CRF (the crf: section) in "
+              "evaluation, wsss predict and TensorBoard's images");
 }
 
 }  // namespace wsss

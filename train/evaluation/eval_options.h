@@ -9,6 +9,7 @@ class OptionTable;
 struct EvalOptions {
   std::vector<double> scales = {1.0};  // image scales averaged at test time, each > 0
   bool flip = false;                   // also average the horizontal mirror
+  bool crf = false;                    // the dense CRF (crf:) over the averaged probabilities
   void describe(OptionTable& table);
 };
 

@@ -8,6 +8,7 @@
 #include "train/device_batch.h"
 #include "train/distributed/batch_share.h"
 #include "train/distributed/process_group.h"
+#include "train/evaluation/crf_inference.h"
 #include "train/evaluation/evaluator.h"
 #include "train/evaluation/multi_scale_inference.h"
 #include "train/experiment_config.h"
@@ -61,8 +62,13 @@ SplitScores evaluateNetwork(TrainingModels& models,
   const auto predictLabels = [&](const Batch& cpuBatch) {
     const Batch batch = batchToDevice(cpuBatch, device, channelsLast);
     if (pseudoLabels) return networkPseudoTargets(models, batch, config, device).segLabel;
-    return multiScaleProbabilities(segScores, batch.image, config.eval.scales, config.eval.flip)
-        .argmax(1);
+    torch::Tensor probabilities =
+        multiScaleProbabilities(segScores, batch.image, config.eval.scales, config.eval.flip);
+    if (config.eval.crf) {
+      probabilities =
+          crfProbabilities(probabilities, batch.image, config.data.augment, config.crf);
+    }
+    return probabilities.argmax(1);
   };
 
   EvaluationSettings settings;

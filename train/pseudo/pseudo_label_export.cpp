@@ -15,6 +15,7 @@
 #include "train/device_batch.h"
 #include "train/distributed/batch_share.h"
 #include "train/distributed/process_group.h"
+#include "train/evaluation/crf_inference.h"
 #include "train/evaluation/evaluator.h"
 #include "train/experiment_config.h"
 #include "train/pseudo/network_pseudo_targets.h"
@@ -132,7 +133,10 @@ PseudoExportResult exportPseudoLabels(TrainingModels& models,
     } else {
       targets = networkPseudoTargets(models, batch, config, device);
     }
-    const torch::Tensor& labels = targets.segLabel;
+    torch::Tensor labels = targets.segLabel;
+    if (config.pseudo.crf) {
+      labels = crfLabels(labels, batch.image, numClasses, config.data.augment, config.crf);
+    }
 
     const torch::Tensor box = batch.cropBox[0];
     const std::string& id = batch.ids.front();

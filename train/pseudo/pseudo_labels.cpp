@@ -33,6 +33,10 @@ void PseudoLabelOptions::describe(OptionTable& table) {
                                              : "must not exceed pseudo.high_threshold (" +
                                                    std::to_string(highThreshold) + ")";
       });
+  table.field("crf", crf,
+              "wsss pseudo: refine the finished labels with the dense CRF (the crf: section, "
+              "label unary crf.gt_prob); unknown pixels take the CRF's label. Not used in "
+              "training");
   table.field("dir", dir,
               "supervision pseudo_dir: the folder of <id>.png pseudo-labels (VOC palette or "
               "grey indices, 255 ignored) the segmentation head trains on; relative to the "

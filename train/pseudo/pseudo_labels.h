@@ -35,6 +35,7 @@ struct PseudoLabelOptions {
   bool renormalise = true;      // divide each refined map by its peak again, as Â is
   double highThreshold = 0.55;  // a pixel takes argmax Â when max Â reaches this
   double lowThreshold = 0.35;   // background below this; 255 (ignored) in between
+  bool crf = false;  // wsss pseudo: the dense CRF (crf:) over the finished labels
   std::string dir;  // supervision pseudo_dir: the folder of <id>.png pseudo-labels to train on
   void describe(OptionTable& table);
 };
