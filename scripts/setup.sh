@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 TORCH_VERSION=2.11.0
 DEBIAN_PACKAGES=(g++ cmake ninja-build ccache pkg-config dpkg-dev libopencv-dev libyaml-cpp-dev libpng-dev
-                 libjpeg-dev zlib1g-dev catch2 nlohmann-json3-dev)
+                 libjpeg-dev zlib1g-dev catch2 nlohmann-json3-dev libprotobuf-dev protobuf-compiler)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

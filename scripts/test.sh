@@ -13,5 +13,16 @@ if ! "$PYTHON" -c "import torchvision, torchmetrics, yaml, sys; sys.exit(0 if to
   "$PYTHON" -m pip install --quiet --no-deps "torchvision==0.26.0"
   "$PYTHON" -m pip install --quiet numpy pillow "torchmetrics==1.9.0" lightning-utilities pyyaml
 fi
+# pydensecrf, the reference of the dense CRF (tests/reference/dense_crf_reference.py); built
+# from its source, so a machine where it does not build skips that test.
+if ! "$PYTHON" -c "import pydensecrf.densecrf" 2>/dev/null; then
+  echo "setup: installing pydensecrf2 for the dense CRF reference test"
+  "$PYTHON" -m pip install --quiet --no-deps pydensecrf2 || echo "setup: pydensecrf2 did not install; reference/dense_crf will be skipped"
+fi
+# TensorBoard's own reader holds our event files (tests/reference/tensorboard_reference.py).
+if ! "$PYTHON" -c "import tensorboard, sys; sys.exit(0 if tensorboard.__version__ == '2.21.0' else 1)" 2>/dev/null; then
+  echo "setup: installing tensorboard==2.21.0 for the event-file reference test"
+  "$PYTHON" -m pip install --quiet "tensorboard==2.21.0"
+fi
 
 ctest --test-dir "${WSSS_BUILD_DIR:-build}" --output-on-failure -j"${WSSS_JOBS:-2}" "$@"

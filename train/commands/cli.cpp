@@ -16,7 +16,7 @@ namespace {
 // The one place where commands are listed, in the order `wsss --help` shows them.
 std::vector<Command> knownCommands() {
   return {toyDataCommand(), dataCheckCommand(), configCommand(), trainCommand(),
-          evalCommand(),    pseudoCommand(),    benchCommand()};
+          evalCommand(),    pseudoCommand(),    predictCommand(), benchCommand()};
 }
 
 std::string usageLine(const Command& command) {

@@ -45,6 +45,11 @@ int64_t ParsedArguments::integer(const std::string& flag, int64_t fallback) cons
   return parsed;
 }
 
+std::vector<std::string> ParsedArguments::texts(const std::string& flag) const {
+  const auto found = manyValues_.find(flag);
+  return found == manyValues_.end() ? std::vector<std::string>{} : found->second;
+}
+
 ParsedArguments parseArguments(const std::vector<FlagSpec>& flags,
                                const std::vector<std::string>& arguments) {
   ParsedArguments parsed;
@@ -63,6 +68,16 @@ ParsedArguments parseArguments(const std::vector<FlagSpec>& flags,
       if (flag->valueName.empty()) {
         WSSS_CHECK(!hasInlineValue, "--", name, " takes no value");
         parsed.switches_.insert(name);
+      } else if (flag->manyValues) {
+        std::vector<std::string>& values = parsed.manyValues_[name];
+        if (hasInlineValue) values.push_back(inlineValue);
+        while (index + 1 < arguments.size() && arguments[index + 1].rfind("--", 0) != 0 &&
+               arguments[index + 1].find('=') == std::string::npos) {
+          values.push_back(arguments[++index]);
+        }
+        WSSS_CHECK(!values.empty(), "--", name, " needs a value: --", name, " ",
+                   flag->valueName);
+        parsed.values_[name] = values.back();
       } else if (hasInlineValue) {
         parsed.values_[name] = inlineValue;
       } else if (flag->optionalValue) {

@@ -18,12 +18,17 @@ struct FlagSpec {
   // value only when it is neither a flag nor a key=value override.
   bool optionalValue = false;
   bool required = false;  // shown without brackets in the usage line
+  // Takes several values: every word after it that is neither a flag nor a key=value override
+  // (`--input a.jpg b.jpg`, what a shell glob gives), and it may be given again.
+  bool manyValues = false;
 };
 
 class ParsedArguments {
  public:
   bool has(const std::string& flag) const;
   std::string text(const std::string& flag, const std::string& fallback = "") const;
+  // Every value of a flag that takes several (FlagSpec::manyValues), in order.
+  std::vector<std::string> texts(const std::string& flag) const;
   // The flag's value as an integer; a value that is not one is an error naming the flag.
   int64_t integer(const std::string& flag, int64_t fallback) const;
   const std::vector<std::string>& overrides() const { return overrides_; }
@@ -32,6 +37,7 @@ class ParsedArguments {
   friend ParsedArguments parseArguments(const std::vector<FlagSpec>&,
                                         const std::vector<std::string>&);
   std::map<std::string, std::string> values_;
+  std::map<std::string, std::vector<std::string>> manyValues_;
   std::set<std::string> switches_;
   std::vector<std::string> overrides_;
 };

@@ -11,5 +11,6 @@ Command benchCommand();
 Command trainCommand();
 Command evalCommand();
 Command pseudoCommand();
+Command predictCommand();
 
 }  // namespace wsss

@@ -17,8 +17,8 @@ struct StepRecord {
   std::vector<std::pair<std::string, double>> losses;  // each term, then "total"
   double lr = 0;
   double imagesPerSecond = 0;
-  // Under torchrun: the seconds this rank spent summing the gradients over the ranks (the
-  // collectives after the backward pass); negative in one process, and then not logged.
+  // Under torchrun: the seconds this rank waited for the gradients' sums over the ranks after
+  // its backward pass; negative in one process, and then not logged.
   double gradientSyncSeconds = -1;
 };
 

@@ -18,6 +18,7 @@
 #include "data/data_loader.h"
 #include "data/voc_dataset.h"
 #include "train/checkpoints/checkpoint.h"
+#include "train/evaluation/confusion_matrix.h"
 #include "train/experiment_config.h"
 #include "train/loop/progress_log.h"
 #include "train/training_models.h"
@@ -25,6 +26,12 @@
 namespace wsss {
 
 class DistributedGroup;
+
+// The scores of the latest evaluation on data.val_split.
+struct EvaluationSnapshot {
+  int64_t iteration = 0;
+  SegmentationScores scores;
+};
 
 // The state of one run that hooks read and change.
 struct TrainingRun {
@@ -41,6 +48,7 @@ struct TrainingRun {
   bool resumed = false;
   double learningRate = 0;      // the base rate of the step being run (for its record)
   std::optional<int> stopCode;  // set by a hook to end the run after this step
+  std::optional<EvaluationSnapshot> lastEvaluation;  // set by the evaluation hook
   // The job's ranks under torchrun (train/distributed/); null for a single process.
   std::shared_ptr<DistributedGroup> group;
 
@@ -69,7 +77,7 @@ class TrainingHook {
 using TrainingHookList = std::vector<std::shared_ptr<TrainingHook>>;
 
 // The shipped hooks in their order: learning rate, SupportNet EMA, progress log, checkpoints,
-// evaluation with best.pt, stop on a signal, end of training. Checkpoints come before
+// evaluation with best.pt, TensorBoard, stop on a signal, end of training. Checkpoints come before
 // evaluation, so a failing evaluation never costs trained steps.
 TrainingHookList standardHooks();
 

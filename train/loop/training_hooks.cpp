@@ -14,12 +14,13 @@ std::shared_ptr<TrainingHook> supportEmaHook();     // hooks/support_ema_hook.cp
 std::shared_ptr<TrainingHook> progressHook();       // hooks/progress_hook.cpp
 std::shared_ptr<TrainingHook> checkpointHook();     // hooks/checkpoint_hook.cpp
 std::shared_ptr<TrainingHook> evaluationHook();     // hooks/evaluation_hook.cpp
+std::shared_ptr<TrainingHook> tensorBoardHook();    // hooks/tensorboard_hook.cpp
 std::shared_ptr<TrainingHook> stopSignalHook();     // hooks/stop_signal_hook.cpp
 std::shared_ptr<TrainingHook> endOfTrainingHook();  // hooks/end_of_training_hook.cpp
 
 TrainingHookList standardHooks() {
-  return {learningRateHook(), supportEmaHook(), progressHook(),     checkpointHook(),
-          evaluationHook(),   stopSignalHook(), endOfTrainingHook()};
+  return {learningRateHook(), supportEmaHook(),  progressHook(),   checkpointHook(),
+          evaluationHook(),   tensorBoardHook(), stopSignalHook(), endOfTrainingHook()};
 }
 
 std::string TrainingRun::checkpointBytes() {

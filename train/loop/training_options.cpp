@@ -24,6 +24,14 @@ void TrainOptions::describe(OptionTable& table) {
               "bitwise like an uninterrupted one (slower; the CPU is deterministic anyway)");
   table.field("threads", threads, "torch intra-op threads on CPU (0 = torch's default)").atLeast(0);
   table.field("log_interval", logInterval, "steps between progress lines").atLeast(1);
+  table.field("tensorboard", tensorboard,
+              "write TensorBoard event files under <work-dir>/tensorboard/: every loss term, "
+              "the learning rate, images/s, the evaluations and the effective config");
+  table
+      .field("tensorboard_images", tensorboardImages,
+             "the first N val images, shown at every evaluation with the prediction and the "
+             "CAM over them (0: none)")
+      .atLeast(0);
   table
       .field("eval_interval", evalInterval,
              "steps between evaluations on data.val_split (0 = only at the end)")

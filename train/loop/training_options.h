@@ -37,6 +37,8 @@ struct TrainOptions {
   int64_t evalInterval = 0;    // evaluate on data.val_split every N steps; 0 = only at the end
   int64_t checkpointInterval = 1000;  // last.pt and iter_NNNNNN.pt every N steps
   int64_t keepCheckpoints = 3;        // newest iter_NNNNNN.pt files kept
+  bool tensorboard = true;            // event files under <work-dir>/tensorboard/
+  int64_t tensorboardImages = 4;      // val images shown with their overlays at evaluations
   DistributedOptions distributed;     // under torchrun (docs/distributed.md)
   void describe(OptionTable& table);
 };

@@ -36,6 +36,7 @@ class EvaluationHook : public TrainingHook {
         evaluateNetwork(run.models, run.valSet, run.config, run.device, target).whole;
     const double miou = 100.0 * scores.meanIou;
     TrainingProgress& progress = run.progress;
+    run.lastEvaluation = EvaluationSnapshot{progress.iteration, scores};
     std::ostringstream line;
     line.precision(2);
     line << std::fixed << "val mIoU " << miou << "% at iteration " << progress.iteration;
