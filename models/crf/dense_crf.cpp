@@ -11,6 +11,7 @@
 
 #include "core/config/option_table.h"
 #include "core/error.h"
+#include "models/crf/float_vectors.h"
 #include "models/crf/permutohedral_lattice.h"
 
 namespace wsss {
@@ -132,30 +133,8 @@ struct PairwiseKernel {
   }
 };
 
-// Vectors through the GCC and Clang vector extension, so that the exponentials vectorise
-// (std::exp does not): Float4 everywhere, Float8 with AVX2 and FMA on x86-64 processors that
-// have them, chosen at run time (as in permutohedral_lattice.cpp).
-typedef float Float4 __attribute__((vector_size(16)));
-typedef int32_t Int4 __attribute__((vector_size(16)));
-typedef float Float8 __attribute__((vector_size(32)));
-typedef int32_t Int8 __attribute__((vector_size(32)));
-#if defined(__x86_64__) && defined(__GNUC__)
-#define WSSS_CRF_WIDE 1
-#else
-#define WSSS_CRF_WIDE 0
-#endif
-#define WSSS_ALWAYS_INLINE inline __attribute__((always_inline))
-
-// Vectors move through references: a Float8 passed by value outside AVX code would change the
-// calling convention (GCC's -Wpsabi).
-template <class Vec>
-WSSS_ALWAYS_INLINE void loadVector(Vec& value, const float* source) {
-  std::memcpy(&value, source, sizeof value);
-}
-template <class Vec>
-WSSS_ALWAYS_INLINE void storeVector(float* target, const Vec& value) {
-  std::memcpy(target, &value, sizeof value);
-}
+// The exponentials vectorise through crf::Float4 / Float8 (std::exp does not).
+using namespace crf;
 
 // x = e^x for x <= 0 (inputs below -87 give e^-87, about 1.6e-38): x = n ln 2 + r with
 // |r| <= ln 2 / 2, e^r by Cephes' expf polynomial (relative error about 1e-7), 2^n written into

@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "core/error.h"
+#include "models/crf/float_vectors.h"
 
 namespace wsss {
 namespace {
@@ -97,32 +98,7 @@ class VertexTable {
   int shift_ = 64;
 };
 
-// Vectors of floats through the GCC and Clang vector extension. Float4 (SSE2 on x86-64, NEON on
-// arm64) runs everywhere; on x86-64 the kernels below are compiled a second time for Float8 with
-// AVX2 and FMA and chosen at run time where the processor has them, as libtorch chooses its own
-// kernels. The two differ only in float rounding.
-typedef float Float4 __attribute__((vector_size(16)));
-typedef float Float8 __attribute__((vector_size(32)));
-#if defined(__x86_64__) && defined(__GNUC__)
-#define WSSS_LATTICE_WIDE 1
-#else
-#define WSSS_LATTICE_WIDE 0
-#endif
-#define WSSS_ALWAYS_INLINE inline __attribute__((always_inline))
-
-template <class Vec>
-constexpr int64_t kLanes = static_cast<int64_t>(sizeof(Vec) / sizeof(float));
-
-// Loads and stores through references: a Float8 passed by value outside AVX code would change
-// the calling convention (GCC's -Wpsabi).
-template <class Vec>
-WSSS_ALWAYS_INLINE void loadVector(Vec& value, const float* source) {
-  std::memcpy(&value, source, sizeof value);
-}
-template <class Vec>
-WSSS_ALWAYS_INLINE void storeVector(float* target, const Vec& value) {
-  std::memcpy(target, &value, sizeof value);
-}
+using namespace crf;
 
 // Point i's simplex: vertices and barycentric weights at [i * corners, (i + 1) * corners).
 struct Simplices {
@@ -314,7 +290,7 @@ void runNarrow(int64_t valueSize, const Args&... args) {
   forEachBlock<Block, Float4>(valueSize, args...);
 }
 
-#if WSSS_LATTICE_WIDE
+#if WSSS_CRF_WIDE
 template <template <class, int64_t> class Block, class... Args>
 __attribute__((target("avx2,fma"))) void runWide(int64_t valueSize, const Args&... args) {
   forEachBlock<Block, Float8>(valueSize, args...);
@@ -325,7 +301,7 @@ __attribute__((target("avx2,fma"))) void runWide(int64_t valueSize, const Args&.
 // row allow it.
 template <template <class, int64_t> class Block, class... Args>
 void runBlocks(int64_t valueSize, const Args&... args) {
-#if WSSS_LATTICE_WIDE
+#if WSSS_CRF_WIDE
   static const bool wide = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   if (wide && valueSize % 8 == 0) {
     runWide<Block>(valueSize, args...);

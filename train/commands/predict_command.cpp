@@ -101,14 +101,6 @@ void writeJpeg(const fs::path& path, const cv::Mat& rgb) {
   writeFileAtomically(path.string(), std::string(bytes.begin(), bytes.end()));
 }
 
-cv::Mat toMat(const torch::Tensor& map, int type) {
-  const torch::Tensor values = type == CV_8UC1 ? map.to(torch::kCPU, torch::kUInt8).contiguous()
-                                               : map.to(torch::kCPU, torch::kFloat32).contiguous();
-  return cv::Mat(static_cast<int>(values.size(0)), static_cast<int>(values.size(1)), type,
-                 values.data_ptr())
-      .clone();
-}
-
 struct PendingImage {
   size_t index = 0;  // into the inputs
   cv::Mat rgb;       // the image as read
@@ -138,7 +130,7 @@ class Predictor {
     for (size_t row = 0; row < images.size(); ++row) {
       const auto index = static_cast<int64_t>(row);
       const std::string& name = names[images[row].index];
-      const cv::Mat labels = toMat(predictions.labels[index], CV_8UC1);
+      const cv::Mat labels = labelsToMat(predictions.labels[index]);
       writeLabelPng((outDir_ / (name + ".png")).string(), labels);
       writeJpeg(outDir_ / (name + "_overlay.jpg"), labelOverlay(images[row].rgb, labels));
       if (!cams_) continue;
@@ -147,7 +139,7 @@ class Predictor {
       for (int64_t k = 0; k < present.numel(); ++k) {
         const int64_t label = present[k].item<int64_t>();
         if (label < 1 || label > static_cast<int64_t>(classNames_.size())) continue;
-        const cv::Mat cam = toMat(predictions.cams[index][label - 1], CV_32FC1);
+        const cv::Mat cam = mapToMat(predictions.cams[index][label - 1]);
         writeJpeg(outDir_ / (name + "_cam_" + classNames_[static_cast<size_t>(label - 1)] + ".jpg"),
                   heatMapOverlay(images[row].rgb, cam));
       }

@@ -42,4 +42,21 @@ ImagePredictions predictImages(WsssNetwork& network, const torch::Tensor& images
   return predictions;
 }
 
+namespace {
+
+cv::Mat toMat(const torch::Tensor& map, torch::ScalarType type, int matType) {
+  const torch::Tensor values = map.to(torch::kCPU, type).contiguous();
+  return cv::Mat(static_cast<int>(values.size(0)), static_cast<int>(values.size(1)), matType,
+                 values.data_ptr())
+      .clone();
+}
+
+}  // namespace
+
+cv::Mat labelsToMat(const torch::Tensor& labels) {
+  return toMat(labels, torch::kUInt8, CV_8UC1);
+}
+
+cv::Mat mapToMat(const torch::Tensor& map) { return toMat(map, torch::kFloat32, CV_32FC1); }
+
 }  // namespace wsss

@@ -5,6 +5,8 @@
 // image size.
 #include <torch/types.h>
 
+#include <opencv2/core.hpp>
+
 #include "models/network.h"
 
 namespace wsss {
@@ -21,5 +23,10 @@ struct ImagePredictions {
 // without gradient and leaves the network in the mode it was in.
 ImagePredictions predictImages(WsssNetwork& network, const torch::Tensor& images,
                                const ExperimentConfig& config, const torch::Device& device);
+
+// One image's H x W labels as CV_8UC1, and an H x W map as CV_32FC1, copied to the CPU: what
+// the overlays (data/overlays.h) draw.
+cv::Mat labelsToMat(const torch::Tensor& labels);
+cv::Mat mapToMat(const torch::Tensor& map);
 
 }  // namespace wsss

@@ -29,15 +29,6 @@ namespace {
 // The step whose scalars mark how far a folder's files go.
 constexpr const char* kStepTag = "loss/total";
 
-// H x W tensor -> cv::Mat of `type` (CV_8UC1 from integer labels, CV_32FC1 from a map).
-cv::Mat toMat(const torch::Tensor& map, int type) {
-  const torch::Tensor values = type == CV_8UC1 ? map.to(torch::kCPU, torch::kUInt8).contiguous()
-                                               : map.to(torch::kCPU, torch::kFloat32).contiguous();
-  return cv::Mat(static_cast<int>(values.size(0)), static_cast<int>(values.size(1)), type,
-                 values.data_ptr())
-      .clone();
-}
-
 class TensorBoardHook : public TrainingHook {
  public:
   std::string name() const override { return "tensorboard"; }
@@ -106,11 +97,11 @@ class TensorBoardHook : public TrainingHook {
       const Batch batch = collate(std::move(one), run.valSet->numClasses(), false);
       const ImagePredictions predictions = predictImages(
           run.models.network, batch.image.to(run.device), run.config, run.device);
-      const cv::Mat labels = toMat(predictions.labels[0], CV_8UC1);
+      const cv::Mat labels = labelsToMat(predictions.labels[0]);
       // The CAM of the image's own classes (its tags), the strongest at each pixel.
       torch::Tensor tags = batch.labels[0].to(run.device, torch::kFloat32).view({-1, 1, 1});
       if (tags.sum().item<double>() == 0) tags = torch::ones_like(tags);
-      const cv::Mat cam = toMat((predictions.cams[0] * tags).amax(0), CV_32FC1);
+      const cv::Mat cam = mapToMat((predictions.cams[0] * tags).amax(0));
       const std::string prefix = "val_images/" + sample.id + "/";
       writer_->addImage(prefix + "prediction", labelOverlay(sample.image, labels), step);
       writer_->addImage(prefix + "cam", heatMapOverlay(sample.image, cam), step);
