@@ -36,7 +36,8 @@ void validate(const std::vector<std::string>& names, const std::string& origin) 
   for (const std::string& name : names) {
     WSSS_CHECK(!trim(name).empty(), "the class list from ", origin, " has an empty name");
     WSSS_CHECK(seen.insert(name).second, "the class list from ", origin, " names '", name,
-               "' twice");
+               "' twice; class names must be unique (mask value k is the k-th name), so "
+               "remove the repeat");
   }
 }
 

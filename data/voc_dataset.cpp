@@ -143,10 +143,17 @@ void VocDataset::open(std::vector<DataProblem>* problems) {
   const fs::path splitFolder = fs::path(options_.root) / "ImageSets" / "Segmentation";
   splitPath_ = (splitFolder / (split_ + ".txt")).string();
   if (!fileExists(splitPath_)) {
-    DataProblem problem{ProblemKind::MissingSplit, split_, splitPath_,
-                        "split list " + splitPath_ + " does not exist (splits in " +
-                            splitFolder.string() + ": " + availableSplits(splitFolder) +
-                            "; check data.root and the split name)"};
+    std::error_code ignored;
+    const std::string detail =
+        fs::is_directory(options_.root, ignored)
+            ? "split list " + splitPath_ + " does not exist (splits in " + splitFolder.string() +
+                  ": " + availableSplits(splitFolder) + "; check data.root and the split name)"
+            : "data.root " + options_.root + " is not a folder" +
+                  (fs::path(options_.root).is_relative()
+                       ? " (read from " + fs::current_path(ignored).string() + ")"
+                       : "") +
+                  "; set data.root to the folder that holds JPEGImages and ImageSets";
+    DataProblem problem{ProblemKind::MissingSplit, split_, splitPath_, detail};
     if (!problems) WSSS_FAIL(problem.detail);
     problems->push_back(problem);
     return;
@@ -232,12 +239,15 @@ std::string VocDataset::pointsPath() const {
 Sample VocDataset::load(size_t index) const {
   Sample sample;
   const std::vector<DataProblem> problems = inspect(index, sample);
-  std::string message;
+  std::vector<std::string> lines;
   for (const DataProblem& problem : problems) {
-    if (stopsLoading(problem.kind)) message += "\n  " + problemLine(problem);
+    if (stopsLoading(problem.kind)) lines.push_back(problemLine(problem));
   }
-  WSSS_CHECK(message.empty(), "cannot load image ", sample.id, " of split ", split_, ":", message);
-  return sample;
+  if (lines.empty()) return sample;
+  // One problem stays on the error's line, so the line names the file; several are listed.
+  std::string message;
+  for (const std::string& line : lines) message += (lines.size() == 1 ? " " : "\n  ") + line;
+  WSSS_FAIL("cannot load image ", sample.id, " of split ", split_, ":", message);
 }
 
 std::vector<DataProblem> VocDataset::inspect(size_t index, Sample& sample) const {

@@ -118,6 +118,14 @@ void ConfigReader::readFile(const fs::path& file, const std::string& namedBy) {
   if (!stream) throw ConfigError({"cannot read config file " + shown + where});
   std::ostringstream text;
   text << stream.rdbuf();
+  // A NUL byte is never in YAML text; it is in a checkpoint or image given by mistake, whose
+  // bytes would otherwise end up in the syntax error.
+  if (text.str().find('\0') != std::string::npos) {
+    throw ConfigError({"config file " + shown + where +
+                       " is not YAML text (it holds binary data; a checkpoint goes to "
+                       "--checkpoint or --resume): name an experiment file, e.g. "
+                       "configs/toy/baseline.yaml"});
+  }
   chain_.emplace_back(canonical, shown);
   readText(text.str(), shown, file.parent_path());
   chain_.pop_back();

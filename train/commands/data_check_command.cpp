@@ -1,7 +1,9 @@
 #include <filesystem>
 #include <iostream>
+#include <sstream>
 
 #include "core/atomic_file.h"
+#include "core/error.h"
 #include "data/data_check.h"
 #include "train/commands/commands.h"
 #include "train/commands/experiment_setup.h"
@@ -44,7 +46,17 @@ Command dataCheckCommand() {
       writeRunConfig(workDir, config);
       writeFileAtomically((std::filesystem::path(workDir) / "data_check.txt").string(), text);
     }
-    return report.clean() ? 0 : 1;
+    if (report.clean()) return 0;
+    // The report went to stdout; the error line says what failed, by kind with its first id
+    // and file, for a log that keeps only stderr.
+    std::ostringstream kinds;
+    for (const auto& [kind, problems] : report.problems) {
+      kinds << (kinds.tellp() > 0 ? ", " : "") << problemKindName(kind) << " x"
+            << problems.size() << " (first " << problems.front().id << ": "
+            << problems.front().file << ")";
+    }
+    WSSS_FAIL("the data under ", report.root, " is not clean: ", kinds.str(),
+              "; fix each problem the report lists and run data-check again");
   };
   return command;
 }

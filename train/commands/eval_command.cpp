@@ -76,7 +76,15 @@ Command evalCommand() {
     } else {
       file.load(*models.network, nullptr, false, {});
     }
-    if (leads) writeRunConfig(workDir, config);
+    // config.yaml is written beside metrics.json once the split is scored, so an evaluation
+    // that stops half-way leaves an earlier one's pair as it was; the folder is made now, so an
+    // unwritable --work-dir stops the command before the scoring.
+    if (leads) {
+      std::error_code error;
+      std::filesystem::create_directories(workDir, error);
+      WSSS_CHECK(!error, "cannot create the work dir ", workDir, ": ", error.message(),
+                 " (choose a --work-dir that can be written)");
+    }
 
     logInfo("scoring " + checkpoint + " (iteration " + std::to_string(trained.iteration) + ") on " +
             split + " (" + std::to_string(dataset->size()) + " images), target " + targetWord);
@@ -107,6 +115,7 @@ Command evalCommand() {
     }
     const std::string metrics = jsonFileText(scoresJson(scores, names, fields));
     const std::string metricsPath = (std::filesystem::path(workDir) / "metrics.json").string();
+    writeRunConfig(workDir, config);
     writeFileAtomically(metricsPath, metrics);
     logInfo("scored " + std::to_string(dataset->size()) + " images in " + std::to_string(seconds) +
             " s (" + std::to_string(imagesPerSecond) + " images/s on " + device.str() + ")");

@@ -108,10 +108,22 @@ Command pseudoCommand() {
     // Every weight comes from the checkpoint; the pretrained file is not needed.
     TrainingModels models = buildTrainingModels(config, dataset->numClasses(), device, false);
     loadForPseudoLabels(file, models, config);
-    if (leads) writeRunConfig(workDir.string(), config);
+    // The labels are written into labels.partial/, which replaces labels/ (and config.yaml is
+    // written) once every image is labelled: a run that stops half-way (an unreadable image,
+    // a full disk) leaves the labels of the last complete run as they were, never a mixture.
+    const std::filesystem::path labelDir = workDir / "labels";
+    const std::filesystem::path stagingDir = workDir / "labels.partial";
+    if (leads) {
+      std::error_code error;
+      std::filesystem::create_directories(workDir, error);
+      WSSS_CHECK(!error, "cannot create the work dir ", workDir.string(), ": ", error.message(),
+                 " (choose a --work-dir that can be written)");
+      std::filesystem::remove_all(stagingDir);
+    }
+    if (group) group->barrier();  // no rank writes into the folder before it is emptied
 
     PseudoExportSettings settings;
-    settings.labelDir = (workDir / "labels").string();
+    settings.labelDir = stagingDir.string();
     settings.sweepThresholds = backgroundThresholdSweep();
     settings.trimapDir = arguments.text("save-trimaps");
     settings.boundaryBand = boundaryBand;
@@ -128,8 +140,20 @@ Command pseudoCommand() {
                            "source " + choiceName(config.pseudo.source)) +
             (config.pseudo.refine ? ", refined" : "") +
             (config.matting.enabled ? ", matting " + choiceName(config.matting.solver) : ""));
-    const PseudoExportResult result = exportPseudoLabels(models, dataset, config, device, settings);
+    PseudoExportResult result;
+    try {
+      result = exportPseudoLabels(models, dataset, config, device, settings);
+    } catch (...) {
+      std::error_code ignored;
+      if (!group) std::filesystem::remove_all(stagingDir, ignored);
+      throw;
+    }
+    // Every rank has written its labels: exportPseudoLabels sums the counts over the ranks.
     if (!leads) return 0;
+    writeRunConfig(workDir.string(), config);
+    std::filesystem::remove_all(labelDir);
+    std::filesystem::rename(stagingDir, labelDir);
+    settings.labelDir = labelDir.string();
     const double imagesPerSecond =
         result.seconds > 0 ? static_cast<double>(result.images) / result.seconds : 0.0;
     logInfo("wrote " + std::to_string(result.images) + " labels to " + settings.labelDir + " (" +

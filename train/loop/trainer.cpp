@@ -43,6 +43,38 @@ void requireFiniteLosses(const StepRecord& record) {
               "check the data with `wsss data-check`, or resume from the last checkpoint");
 }
 
+// Where the checkpoint at `damaged` cannot be read: the newest readable iter_*.pt or last.pt
+// of its folder, as a sentence to append to the error ("" when there is none). Every candidate
+// is opened to read its iteration, which costs time on that error path only.
+std::string intactCheckpointBeside(const std::string& damaged) {
+  namespace fs = std::filesystem;
+  std::error_code ignored;
+  std::vector<fs::path> candidates;
+  for (const auto& entry : fs::directory_iterator(fs::path(damaged).parent_path(), ignored)) {
+    const std::string name = entry.path().filename().string();
+    if ((name.rfind("iter_", 0) == 0 || name == "last.pt") && entry.path().extension() == ".pt" &&
+        !fs::equivalent(entry.path(), damaged, ignored)) {
+      candidates.push_back(entry.path());
+    }
+  }
+  std::string best;
+  int64_t bestIteration = -1;
+  for (const fs::path& candidate : candidates) {
+    try {
+      const int64_t iteration = readCheckpointProgress(candidate.string()).iteration;
+      if (iteration > bestIteration) {
+        best = candidate.string();
+        bestIteration = iteration;
+      }
+    } catch (const Error&) {
+      // damaged too: not a candidate
+    }
+  }
+  if (best.empty()) return "";
+  return ". The newest intact checkpoint beside it is " + best + " (iteration " +
+         std::to_string(bestIteration) + "): continue from it with --resume " + best;
+}
+
 class Trainer {
  public:
   explicit Trainer(const TrainingRequest& request);
@@ -113,7 +145,8 @@ Trainer::Trainer(const TrainingRequest& request)
   run.trainSet = std::make_shared<const VocDataset>(trainingDataOptions(config, terms_),
                                                     config.data.trainSplit);
   WSSS_CHECK(run.trainSet->size() > 0, "the training split ", run.trainSet->splitPath(),
-             " is empty");
+             " is empty: list the training image ids in it, one per line, or name another "
+             "split with data.train_split");
   checkPseudoLabelFolder(config, *run.trainSet);
   run.valSet = std::make_shared<const VocDataset>(config.data, config.data.valSplit);
 
@@ -217,9 +250,17 @@ void Trainer::averageOverRanks(StepRecord& record) {
 
 void Trainer::resume(const std::string& path) {
   TrainingRun& run = run_;
-  // One open file serves the config check, the parts' presence and the load.
-  CheckpointFile checkpoint(path, run.device);
-  const TrainingProgress saved = checkpoint.progress();
+  // One open file serves the config check, the parts' presence and the load. A damaged one
+  // is refused with the newest intact checkpoint beside it, which the user may name instead.
+  std::unique_ptr<CheckpointFile> opened;
+  TrainingProgress saved;
+  try {
+    opened = std::make_unique<CheckpointFile>(path, run.device);
+    saved = opened->progress();
+  } catch (const Error& error) {
+    throw Error(error.what() + intactCheckpointBeside(path));
+  }
+  CheckpointFile& checkpoint = *opened;
   const auto savedConfig = readConfigText<ExperimentConfig>(saved.configYaml, "checkpoint " + path);
   const ConfigComparison changes = compareConfigs(savedConfig, run.config);
   WSSS_CHECK(changes.network.empty(), "cannot resume from ", path,
@@ -247,7 +288,8 @@ void Trainer::resume(const std::string& path) {
   run.progress.configYaml = experimentYaml(run.config);
   WSSS_CHECK(run.progress.iteration <= run.config.train.iterations, "checkpoint ", path,
              " is at step ", run.progress.iteration,
-             ", past train.iterations = ", run.config.train.iterations);
+             ", past train.iterations = ", run.config.train.iterations,
+             "; raise train.iterations to train on from it");
   run.loader->restore(run.progress.sampler);
   run.resumed = true;
   logInfo("resumed from " + path + " at iteration " + std::to_string(run.progress.iteration));

@@ -1,5 +1,6 @@
 // SIGTERM or SIGINT: after the step in flight, save last.pt and end the run with 128 + the
 // signal number (--resume continues it exactly).
+#include "core/atomic_file.h"
 #include "core/logging.h"
 #include "train/checkpoints/checkpoint_files.h"
 #include "train/distributed/process_group.h"
@@ -19,8 +20,10 @@ class StopSignalHook : public TrainingHook {
     const int received =
         run.group ? static_cast<int>(run.group->maxOver(stop_.received())) : stop_.received();
     if (received == 0 || record.iteration >= run.config.train.iterations) return;
-    run.saveCheckpoints();
+    // last.pt alone: an iter_*.pt here would be one out of turn, and would prune the oldest
+    // periodic checkpoint kept.
     if (run.leads()) {
+      writeFileAtomically(lastCheckpointPath(run.workDir), run.checkpointBytes());
       logWarning("stopped by signal " + std::to_string(received) + " at iteration " +
                  std::to_string(record.iteration) + "; saved " + lastCheckpointPath(run.workDir) +
                  " (continue with --resume)");
