@@ -18,9 +18,12 @@ std::shared_ptr<TrainingHook> tensorBoardHook();    // hooks/tensorboard_hook.cp
 std::shared_ptr<TrainingHook> stopSignalHook();     // hooks/stop_signal_hook.cpp
 std::shared_ptr<TrainingHook> endOfTrainingHook();  // hooks/end_of_training_hook.cpp
 
+// Evaluation comes before the step's checkpoints: a run killed while it evaluates resumes from
+// the checkpoint before and evaluates that step again, where a checkpoint written first would
+// have let it resume past an evaluation that never finished (and a stale best metric).
 TrainingHookList standardHooks() {
-  return {learningRateHook(), supportEmaHook(),  progressHook(),   checkpointHook(),
-          evaluationHook(),   tensorBoardHook(), stopSignalHook(), endOfTrainingHook()};
+  return {learningRateHook(), supportEmaHook(),  progressHook(),   evaluationHook(),
+          checkpointHook(),   tensorBoardHook(), stopSignalHook(), endOfTrainingHook()};
 }
 
 std::string TrainingRun::checkpointBytes() {

@@ -40,24 +40,31 @@ class EvaluationHook : public TrainingHook {
     std::ostringstream line;
     line.precision(2);
     line << std::fixed << "val mIoU " << miou << "% at iteration " << progress.iteration;
-    if (miou > progress.bestMetric) {
+    const bool best = miou > progress.bestMetric;
+    if (best) {
       progress.bestMetric = miou;
       progress.bestIteration = progress.iteration;
-      if (!run.leads()) return;
-      const std::string bytes = run.checkpointBytes();
-      writeFileAtomically(bestCheckpointPath(run.workDir), bytes);
-      writeFileAtomically(lastCheckpointPath(run.workDir), bytes);
       line << " (best so far, saved best.pt)";
     } else {
       line << std::fixed << " (best " << progress.bestMetric << "% at " << progress.bestIteration
            << ")";
     }
     if (!run.leads()) return;
+    // The metrics line goes first: a run killed before last.pt records this step resumes from
+    // an earlier one, which drops the line and evaluates again; the other order could leave
+    // last.pt past an evaluation whose line was never written.
     logInfo(line.str());
     run.log->recordEvaluation(progress.iteration,
                               {{"split", run.config.data.valSplit},
                                {"mIoU", miou},
                                {"pixel_accuracy", 100.0 * scores.pixelAccuracy}});
+    if (best) {
+      // best.pt before last.pt: a kill between them leaves last.pt before this step, so the
+      // resumed run scores this step again and rewrites best.pt with the same weights.
+      const std::string bytes = run.checkpointBytes();
+      writeFileAtomically(bestCheckpointPath(run.workDir), bytes);
+      writeFileAtomically(lastCheckpointPath(run.workDir), bytes);
+    }
   }
 };
 
