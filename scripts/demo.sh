@@ -10,6 +10,11 @@ RUN=runs/toy-baseline
 
 "$WSSS" toy-data --out datasets/toy --train 200 --val 60 --seed 0
 "$WSSS" data-check --config configs/toy/base.yaml --work-dir runs/toy-data-check
+# train refuses to start over a folder that holds a run; the demo's own earlier run goes.
+if [ -d "$RUN" ]; then
+  echo "demo: replacing the earlier demo run in $RUN"
+  rm -rf "$RUN"
+fi
 "$WSSS" train --config configs/toy/baseline.yaml --work-dir "$RUN" "$@"
 "$WSSS" eval --config configs/toy/baseline.yaml --checkpoint "$RUN/checkpoints/best.pt" \
   --work-dir "$RUN/eval-val-seg" "$@"

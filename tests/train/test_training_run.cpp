@@ -429,6 +429,29 @@ TEST_CASE("train without a checkpoint to resume says what to do", "[train]") {
   CHECK(run.output.find("last.pt does not exist") != std::string::npos);
 }
 
+TEST_CASE("train refuses to start over a folder that holds a run", "[train]") {
+  TempDir dir("train_over_run");
+  const std::string config = wsss::test::instantToyConfig(dir, 2);
+  const std::string work = (dir / "run").string();
+  REQUIRE(runWsss("train --config " + config + " --work-dir " + work).exitCode == 0);
+  const std::string last = work + "/checkpoints/last.pt";
+  const std::string before = wsss::test::readText(last);
+  const auto again = runWsss("train --config " + config + " --work-dir " + work);
+  CHECK(again.exitCode == 1);
+  CHECK(again.output.find("error: work dir " + work + " already holds a run") != std::string::npos);
+  CHECK(again.output.find("--resume") != std::string::npos);
+  CHECK(wsss::test::readText(last) == before);
+
+  // A run killed before its first checkpoint leaves only its log, which is not appended to.
+  const std::string logOnly = (dir / "log-only").string();
+  std::filesystem::create_directories(logOnly);
+  wsss::test::writeText(logOnly + "/metrics.jsonl", "{\"iteration\":1}\n");
+  const auto overLog = runWsss("train --config " + config + " --work-dir " + logOnly);
+  CHECK(overLog.exitCode == 1);
+  CHECK(overLog.output.find("wrote no checkpoint") != std::string::npos);
+  CHECK(wsss::test::readText(logOnly + "/metrics.jsonl") == "{\"iteration\":1}\n");
+}
+
 TEST_CASE("a ResNet run starts from torchvision weights - resume and eval do not need the file",
           "[train][pretrained]") {
   TempDir dir("train_pretrained");

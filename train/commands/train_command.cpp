@@ -53,6 +53,7 @@ Command trainCommand() {
     TrainingRequest request;
     request.workDir = workDir;
     request.resumeFrom = resumeCheckpoint(arguments, workDir);
+    if (request.resumeFrom.empty()) requireNoEarlierRun(workDir);
     if (arguments.has("config")) {
       request.config = loadExperiment(arguments);
     } else {

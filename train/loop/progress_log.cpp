@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <iterator>
 #include <sstream>
 
 #include "core/atomic_file.h"
@@ -31,14 +32,29 @@ int64_t lineIteration(const std::string& line) {
   return std::strtoll(line.c_str() + at + key.size(), nullptr, 10);  // skips the spaces
 }
 
+// One line of metrics.jsonl, flushed. A full disk would otherwise lose the lines silently
+// while training went on.
+void appendLine(std::ofstream& metrics, const std::string& path, const std::string& text) {
+  metrics << text << "\n";
+  metrics.flush();
+  WSSS_CHECK(metrics.good(), "cannot append to ", path,
+             " (is the disk full?); the checkpoints written so far are intact: free space and "
+             "continue with --resume");
+}
+
 void dropStepsAfter(const std::string& path, int64_t iteration) {
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in) return;
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::istringstream lines(text);
   std::string kept;
   std::string line;
   bool dropped = false;
-  while (std::getline(in, line)) {
-    if (lineIteration(line) > iteration) {
+  while (std::getline(lines, line)) {
+    // A last line without its newline was cut short while it was appended (a kill, a full
+    // disk); kept, it would have the next record joined onto it.
+    const bool torn = lines.eof() && text.back() != '\n';
+    if (torn || lineIteration(line) > iteration) {
       dropped = true;
       continue;
     }
@@ -100,17 +116,17 @@ void ProgressLog::recordStep(const StepRecord& record) {
   if (record.gradientSyncSeconds >= 0) {
     line["gradient_sync_s"] = stepNumber(record.gradientSyncSeconds);
   }
-  metrics_ << jsonLineText(line) << "\n";
-  metrics_.flush();
+  appendLine(metrics_, metricsPath_, jsonLineText(line));
 }
 
 void ProgressLog::recordEvaluation(int64_t iteration,
                                    const nlohmann::ordered_json& evaluation) {
   const nlohmann::ordered_json line = {{"iteration", iteration},
                                        {"eval", withEvaluationDigits(evaluation)}};
-  metrics_ << jsonLineText(line) << "\n";
-  metrics_.flush();
+  appendLine(metrics_, metricsPath_, jsonLineText(line));
 }
+
+
 
 std::string ProgressLog::progressLine(const StepRecord& record) const {
   std::ostringstream line;
