@@ -152,8 +152,11 @@ std::vector<cv::Mat> paintProps(ToyRandom& random, cv::Mat& canvas, const Layout
           0.01);
   }
   if (layout.kind == SceneKind::Sea && random.chance(0.3)) {
-    paint(disc(layout.horizon + 4, layout.shore, side * random.uniform(0.015, 0.03)),
-          jitterColour(random, {0.95f, 0.35f, 0.1f}, 0.05), 0.05);
+    // One draw per statement: the order of a call's arguments is the compiler's choice, and
+    // the same seed must write the same files whatever compiled it (here and below).
+    const Rgb buoyColour = jitterColour(random, {0.95f, 0.35f, 0.1f}, 0.05);
+    paint(disc(layout.horizon + 4, layout.shore, side * random.uniform(0.015, 0.03)), buoyColour,
+          0.05);
   }
   const int neutralTop =
       layout.kind == SceneKind::Neutral
@@ -185,8 +188,8 @@ std::vector<cv::Mat> paintProps(ToyRandom& random, cv::Mat& canvas, const Layout
   std::vector<cv::Mat> salient;
   if (random.chance(0.35)) {
     if (props.empty()) {
-      paint(disc(0, size.height, side * random.uniform(0.05, 0.09)),
-            jitterColour(random, {0.95f, 0.9f, 0.3f}, 0.05), 0.04);
+      const Rgb propColour = jitterColour(random, {0.95f, 0.9f, 0.3f}, 0.05);
+      paint(disc(0, size.height, side * random.uniform(0.05, 0.09)), propColour, 0.04);
     }
     salient.push_back(
         props[static_cast<size_t>(random.uniformInt(0, static_cast<int64_t>(props.size()) - 1))]);
@@ -319,13 +322,16 @@ void composite(cv::Mat& canvas, const cv::Mat& colour, const cv::Mat& mask) {
 // Uneven light, slight blur and sensor noise, then 8 bits.
 cv::Mat finish(ToyRandom& random, const cv::Mat& canvas) {
   const cv::Size size = canvas.size();
-  cv::Mat light = smoothNoise(random, size, random.uniform(60, 120)) * random.uniform(0.15, 0.3);
+  const double lightStrength = random.uniform(0.15, 0.3);
+  cv::Mat light = smoothNoise(random, size, random.uniform(60, 120)) * lightStrength;
   light += 1.0 - cv::mean(light)[0];  // brightness varies around 1
   cv::Mat light3;
   cv::cvtColor(light, light3, cv::COLOR_GRAY2RGB);
   cv::Mat image = canvas.mul(light3);
-  const cv::Scalar cast(random.uniform(0.96, 1.04), random.uniform(0.96, 1.04),
-                        random.uniform(0.96, 1.04));
+  const double castBlue = random.uniform(0.96, 1.04);
+  const double castGreen = random.uniform(0.96, 1.04);
+  const double castRed = random.uniform(0.96, 1.04);
+  const cv::Scalar cast(castRed, castGreen, castBlue);
   cv::multiply(image, cast, image);
   cv::GaussianBlur(image, image, cv::Size(0, 0), random.uniform(0.45, 0.9));
   const double sigma = random.uniform(0.01, 0.03);
@@ -344,8 +350,9 @@ cv::Mat finish(ToyRandom& random, const cv::Mat& canvas) {
 
 ToyScene makeToyScene(uint64_t seed) {
   ToyRandom random(seed);
-  const cv::Size size(static_cast<int>(random.uniformInt(160, 240)),
-                      static_cast<int>(random.uniformInt(160, 240)));
+  const int height = static_cast<int>(random.uniformInt(160, 240));
+  const int width = static_cast<int>(random.uniformInt(160, 240));
+  const cv::Size size(width, height);
   std::vector<ToyStyle> styles;
   for (int64_t cls : sampleClasses(random)) styles.push_back(sampleToyStyle(random, cls));
   const Layout layout = chooseLayout(random, styles, size);
