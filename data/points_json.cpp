@@ -17,7 +17,7 @@ constexpr const char* kShape =
     "{\"<image id>\": [{\"x\": 120.0, \"y\": 88.5, \"rank\": 1, \"cls\": 1}, ...], ...}";
 
 // nlohmann's message without its "[json.exception.parse_error.101] " tag.
-std::string parseErrorText(const Json::parse_error& error) {
+std::string parseErrorText(const Json::exception& error) {
   const std::string text = error.what();
   const size_t tagEnd = text.find("] ");
   return tagEnd == std::string::npos ? text : text.substr(tagEnd + 2);
@@ -47,8 +47,11 @@ PointTable readPointsJson(const std::string& path) {
   Json root;
   try {
     root = Json::parse(bytes.begin(), bytes.end());
-  } catch (const Json::parse_error& error) {
-    WSSS_FAIL("points file ", path, " is not JSON: ", parseErrorText(error));
+  } catch (const Json::exception& error) {
+    // parse_error for bad syntax, out_of_range for a number no double holds (1e400).
+    WSSS_FAIL("points file ", path, " is not JSON: ", parseErrorText(error),
+              " (fix it there, or write it again; it maps image ids to lists of points, ",
+              kShape, ")");
   }
   WSSS_CHECK(root.is_object(), "points file ", path, " is not in the clicks' shape: it is ",
              root.type_name(), ", but must hold a JSON object mapping image ids to lists of "

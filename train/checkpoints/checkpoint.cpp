@@ -7,6 +7,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "train/checkpoints/archive_integrity.h"
 
 namespace wsss {
 
@@ -55,22 +56,63 @@ TrainingProgress readProgress(torch::serialize::InputArchive& archive, const std
   progress.iteration = readValue(archive, "iteration", path).toInt();
   torch::Tensor sampler;
   WSSS_CHECK(archive.try_read("sampler", sampler), "checkpoint ", path, " has no sampler state");
-  progress.sampler = samplerStateFromTensor(sampler.cpu());
+  try {
+    progress.sampler = samplerStateFromTensor(sampler.cpu());
+  } catch (const Error& error) {
+    WSSS_FAIL("checkpoint ", path, " has a damaged ", error.what(),
+              "; name an intact checkpoint");
+  }
   progress.bestMetric = readValue(archive, "best_metric", path).toDouble();
   progress.bestIteration = readValue(archive, "best_iteration", path).toInt();
   progress.configYaml = readValue(archive, "config", path).toStringRef();
   return progress;
 }
 
+// The first line of what a library error says (c10's C++ backtrace and TorchScript's source
+// excerpt follow it), so the error stays one line.
+std::string libraryErrorText(const std::exception& error) {
+  const auto* c10Error = dynamic_cast<const c10::Error*>(&error);
+  const std::string text = c10Error ? c10Error->what_without_backtrace() : error.what();
+  return text.substr(0, text.find('\n'));
+}
+
+// Runs `read` on the open archive. What the archive's reader throws for damaged bytes (c10
+// errors, TorchScript's parser errors, a value of the wrong type) becomes an error naming the
+// file.
+template <class Read>
+auto readDamageChecked(const std::string& path, Read&& read) {
+  try {
+    return read();
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& error) {
+    WSSS_FAIL("checkpoint ", path, " cannot be read (", libraryErrorText(error),
+              "): the file is damaged or not a wsss checkpoint; name an intact one (a run "
+              "keeps last.pt, best.pt and iter_*.pt in <work-dir>/checkpoints)");
+  }
+}
+
 void openArchive(torch::serialize::InputArchive& archive, const std::string& path,
                  const torch::Device& device) {
   WSSS_CHECK(std::filesystem::is_regular_file(path), "checkpoint ", path,
              " does not exist; check the path (train writes <work-dir>/checkpoints/last.pt)");
-  try {
-    archive.load_from(path, device);
-  } catch (const c10::Error& error) {
-    WSSS_FAIL("checkpoint ", path, " cannot be read (", error.what_without_backtrace(),
-              "): the file is damaged or not a wsss checkpoint");
+  checkArchiveIntegrity(path);
+  readDamageChecked(path, [&] { archive.load_from(path, device); });
+}
+
+// The CPU and CUDA generators as the checkpoint saved them (CUDA devices it has and this machine
+// has).
+void restoreGenerators(torch::serialize::InputArchive& archive, const std::string& path) {
+  torch::Tensor cpuState;
+  if (archive.try_read("rng_cpu", cpuState)) {
+    setGeneratorState(at::detail::getDefaultCPUGenerator(), cpuState.cpu());
+  }
+  const int64_t savedDevices = readValue(archive, "rng_cuda_devices", path).toInt();
+  for (int64_t index = 0; index < std::min(savedDevices, cudaDevices()); ++index) {
+    torch::Tensor state;
+    if (archive.try_read("rng_cuda_" + std::to_string(index), state)) {
+      setGeneratorState(cudaGenerator(index), state.cpu());
+    }
   }
 }
 
@@ -128,11 +170,15 @@ CheckpointFile::CheckpointFile(const std::string& path, const torch::Device& dev
 
 CheckpointFile::~CheckpointFile() = default;
 
-TrainingProgress CheckpointFile::progress() const { return readProgress(*archive_, path_); }
+TrainingProgress CheckpointFile::progress() const {
+  return readDamageChecked(path_, [&] { return readProgress(*archive_, path_); });
+}
 
 bool CheckpointFile::hasPart(const std::string& name) const {
-  torch::serialize::InputArchive part;
-  return archive_->try_read(partKey(name), part);
+  return readDamageChecked(path_, [&] {
+    torch::serialize::InputArchive part;
+    return archive_->try_read(partKey(name), part);
+  });
 }
 
 bool checkpointHasPart(const std::string& path, const std::string& name) {
@@ -155,7 +201,7 @@ TrainingProgress CheckpointFile::load(torch::nn::Module& network,
                                       const std::vector<CheckpointPart>& parts) {
   torch::serialize::InputArchive& archive = *archive_;
   const std::string& path = path_;
-  TrainingProgress progress = readProgress(archive, path);
+  TrainingProgress progress = this->progress();
   try {
     torch::serialize::InputArchive networkArchive;
     archive.read("network", networkArchive);
@@ -172,22 +218,14 @@ TrainingProgress CheckpointFile::load(torch::nn::Module& network,
                  " has no '", part.name, "' (it was written by a run without it)");
       part.module->load(partArchive);
     }
-  } catch (const c10::Error& error) {
-    WSSS_FAIL("checkpoint ", path, " does not fit this network (", error.what_without_backtrace(),
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& error) {
+    WSSS_FAIL("checkpoint ", path, " does not fit this network (", libraryErrorText(error),
               "); was it written with another model config?");
   }
   if (restoreRandomState) {
-    torch::Tensor cpuState;
-    if (archive.try_read("rng_cpu", cpuState)) {
-      setGeneratorState(at::detail::getDefaultCPUGenerator(), cpuState.cpu());
-    }
-    const int64_t savedDevices = readValue(archive, "rng_cuda_devices", path).toInt();
-    for (int64_t index = 0; index < std::min(savedDevices, cudaDevices()); ++index) {
-      torch::Tensor state;
-      if (archive.try_read("rng_cuda_" + std::to_string(index), state)) {
-        setGeneratorState(cudaGenerator(index), state.cpu());
-      }
-    }
+    readDamageChecked(path, [&] { restoreGenerators(archive, path); });
   }
   return progress;
 }
