@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 
+#include "core/error.h"
 #include "test_helpers.h"
 #include "train/checkpoints/checkpoint.h"
 #include "train/checkpoints/checkpoint_files.h"
@@ -135,7 +136,15 @@ TEST_CASE("damaged checkpoints the fuzzer found are refused by name", "[checkpoi
     std::filesystem::copy_file(entry.path(), path);
     TinyNet net;
     torch::optim::SGD optimizer(net->parameters(), torch::optim::SGDOptions(0.1).momentum(0.9));
-    CHECK_THROWS_WITH(wsss::loadCheckpoint(path, *net, &optimizer, true), Catch::Contains(path));
+    try {
+      wsss::loadCheckpoint(path, *net, &optimizer, true);
+      FAIL("no error for " << path);
+    } catch (const wsss::Error& error) {
+      const std::string message = error.what();
+      CHECK_THAT(message, Catch::Contains(path));
+      // One line: a library's backtrace or TorchScript's source excerpt is left out.
+      CHECK(message.find('\n') == std::string::npos);
+    }
   }
   CHECK(inputs >= 1);
 }

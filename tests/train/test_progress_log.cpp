@@ -2,6 +2,7 @@
 // drops.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "test_helpers.h"
@@ -96,4 +97,16 @@ TEST_CASE("a non-finite value is written as null", "[progress]") {
   const std::string written = readText(path);
   CHECK(written.find("\"loss\":{\"cls\":null,\"total\":null}") != std::string::npos);
   CHECK(written.find("\"eval\":{\"mIoU\":null}") != std::string::npos);
+}
+
+TEST_CASE("a metrics line that cannot be written stops the run, naming the file", "[progress]") {
+  // /dev/full takes the open and fails every write with ENOSPC, as a full disk does.
+  if (!std::filesystem::exists("/dev/full")) return;
+  wsss::ProgressLog step("/dev/full", 10, -1);
+  CHECK_THROWS_WITH(step.recordStep({1, {{"total", 0.5}}, 0.01, 12.0}),
+                    Catch::Contains("cannot append to /dev/full (is the disk full?)") &&
+                        Catch::Contains("continue with --resume"));
+  wsss::ProgressLog evaluation("/dev/full", 10, -1);
+  CHECK_THROWS_WITH(evaluation.recordEvaluation(4, {{"split", "val"}, {"mIoU", 40.5}}),
+                    Catch::Contains("cannot append to /dev/full"));
 }

@@ -442,6 +442,15 @@ TEST_CASE("train refuses to start over a folder that holds a run", "[train]") {
   CHECK(again.output.find("--resume") != std::string::npos);
   CHECK(wsss::test::readText(last) == before);
 
+  // Without last.pt, a periodic checkpoint still marks the run, and is named to resume from.
+  std::filesystem::rename(last, work + "/last.pt.aside");
+  const auto overIter = runWsss("train --config " + config + " --work-dir " + work);
+  CHECK(overIter.exitCode == 1);
+  CHECK(overIter.output.find("already holds a run (" + work + "/checkpoints/iter_") !=
+        std::string::npos);
+  CHECK(overIter.output.find("continue it with --resume " + work + "/checkpoints/iter_") !=
+        std::string::npos);
+
   // A run killed before its first checkpoint leaves only its log, which is not appended to.
   const std::string logOnly = (dir / "log-only").string();
   std::filesystem::create_directories(logOnly);

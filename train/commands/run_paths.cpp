@@ -28,12 +28,22 @@ void requireNoEarlierRun(const std::string& workDir) {
   WSSS_CHECK(!fs::exists(last), "work dir ", workDir, " already holds a run (", last.string(),
              "): continue it with --resume, or name another --work-dir; a fresh run there "
              "would overwrite its checkpoints");
+  // Without last.pt, the newest iter_*.pt (zero-padded, so the greatest name) continues it;
+  // best.pt would go back to an earlier step.
   std::error_code missing;
+  fs::path newest;
   for (const auto& entry : fs::directory_iterator(checkpointDir(workDir), missing)) {
-    WSSS_CHECK(entry.path().extension() != ".pt", "work dir ", workDir, " already holds a run (",
-               entry.path().string(), "): continue it with --resume ", entry.path().string(),
-               ", or name another --work-dir; a fresh run there would overwrite its checkpoints");
+    const fs::path& file = entry.path();
+    if (file.extension() != ".pt") continue;
+    const bool periodic = file.filename().string().rfind("iter_", 0) == 0;
+    const bool newestPeriodic = newest.filename().string().rfind("iter_", 0) == 0;
+    if (newest.empty() || (periodic && (!newestPeriodic || file.filename() > newest.filename()))) {
+      newest = file;
+    }
   }
+  WSSS_CHECK(newest.empty(), "work dir ", workDir, " already holds a run (", newest.string(),
+             "): continue it with --resume ", newest.string(),
+             ", or name another --work-dir; a fresh run there would overwrite its checkpoints");
   const fs::path metrics = fs::path(workDir) / "metrics.jsonl";
   WSSS_CHECK(!fs::exists(metrics), "work dir ", workDir, " already holds the log of a run that ",
              "wrote no checkpoint (", metrics.string(), "): name another --work-dir, or delete ",
